@@ -1,0 +1,25 @@
+// Installs dependencies and compiles TypeScript when needed, so that `npm start` and `npm test`
+// work on a fresh clone with no other step. `--force` always recompiles (tests must see the tree).
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
+
+if (!existsSync(join(root, 'node_modules', 'typescript')) || !existsSync(join(root, 'node_modules', 'koffi'))) {
+  run('npm install --no-audit --no-fund');
+}
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+const marker = join(root, 'dist', 'src', 'cli', 'main.js');
+const stale = !existsSync(marker) ||
+  ['src', 'test', 'bench', 'tools'].some((d) => existsSync(join(root, d)) && newest(join(root, d)) > statSync(marker).mtimeMs);
+if (process.argv.includes('--force') || stale) run('npx tsc -p .');
