@@ -2,3 +2,4 @@ export * from './opcodes.js';
 export * from './instruction.js';
 export * from './encoding.js';
 export * from './builder.js';
+export * from './helpers.js';
