@@ -56,3 +56,12 @@ test('the running kernel: task_struct fields have sane offsets and types', haveK
   const real = btf.member(task.id, 'real_parent');
   assert.equal(btf.typeName(real!.type), 'struct task_struct *');
 });
+
+test('raw tracepoint arguments are named and typed from BTF', haveKernelBtf || requireKernel ? {} : { skip: 'no /sys/kernel/btf/vmlinux' }, async () => {
+  const { rawTracepointArgs } = await import('../../src/btf/tracepoint-args.js');
+  const btf = Btf.kernel();
+  const args = rawTracepointArgs(btf, 'sched_switch');
+  assert.deepEqual(args.map((a) => `${a.name}:${a.typeName}@${a.offset}`).slice(0, 3),
+    ['preempt:bool@0', 'prev:struct task_struct *@8', 'next:struct task_struct *@16']);
+  assert.throws(() => rawTracepointArgs(btf, 'no_such_tracepoint'), BtfError);
+});
