@@ -255,18 +255,19 @@ export class Interpreter implements ExecutionEngine {
         if (code === LDDW) {
           if (!regOk(dst)) return bad(`no register r${dst}`);
           if (dst === 10) return bad('r10 is read-only');
-          let value = BigInt.asUintN(64, insn.imm64 ?? BigInt(imm >>> 0));
-          if (src !== 0) {
-            const kind = PSEUDO_NAMES[src] ?? `pseudo source ${src}`;
-            if (!options.resolvePseudo) return bad(`lddw of a ${kind} needs a loader (no resolvePseudo given)`);
-            try {
-              value = BigInt.asUintN(64, options.resolvePseudo(insn));
-            } catch (e) {
-              return bad(`cannot resolve ${kind}${insn.ref ? ` '${insn.ref}'` : ''}: ${(e as Error).message}`);
-            }
+          // (Each branch stores its own constant: V8 11's TurboFan crashes on a Phi of two
+          // BigInt.asUintN(64, ..) results that is later truncated, so no such merge here.)
+          if (src === 0) {
+            this.storeConstant(pc, insn.imm64 !== undefined ? insn.imm64 : BigInt(imm >>> 0));
+            return;
           }
-          this.I[pc] = Number(BigInt.asIntN(32, value));
-          this.IH[pc] = Number(BigInt.asIntN(32, value >> 32n));
+          const kind = PSEUDO_NAMES[src] ?? `pseudo source ${src}`;
+          if (!options.resolvePseudo) return bad(`lddw of a ${kind} needs a loader (no resolvePseudo given)`);
+          try {
+            this.storeConstant(pc, options.resolvePseudo(insn));
+          } catch (e) {
+            return bad(`cannot resolve ${kind}${insn.ref ? ` '${insn.ref}'` : ''}: ${(e as Error).message}`);
+          }
           return;
         }
         const mode = opMode(code);
@@ -279,6 +280,13 @@ export class Interpreter implements ExecutionEngine {
       }
     }
     bad('unknown opcode');
+  }
+
+  /** The 64-bit constant of the lddw at `pc`, as two halves. */
+  private storeConstant(pc: number, value: bigint): void {
+    const u = BigInt.asUintN(64, value);
+    this.I[pc] = Number(BigInt.asIntN(32, u));
+    this.IH[pc] = Number(BigInt.asIntN(32, u >> 32n));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -312,11 +320,7 @@ export class Interpreter implements ExecutionEngine {
     if (this.disposed) throw new Error('Interpreter used after dispose()');
     const L = this.L, H = this.H;
     for (let r = 0; r <= 10; r++) L[r] = H[r] = 0;
-    for (let r = 0; r < 5 && r < args.length; r++) {
-      const v = BigInt.asUintN(64, args[r]);
-      L[r + 1] = Number(BigInt.asIntN(32, v));
-      H[r + 1] = Number(BigInt.asIntN(32, v >> 32n));
-    }
+    for (let r = 0; r < 5 && r < args.length; r++) this.setRegister(r + 1, args[r]);
     const top = this.stack.start + this.stack.size;
     L[10] = top;
     this.frameBottom = top - STACK_SIZE;
@@ -700,18 +704,22 @@ export class Interpreter implements ExecutionEngine {
   /** 64-bit division and modulo on operands that do not fit the 32-bit fast paths. */
   private bigAlu(d: number, s: number, kind: 0 | 1 | 2 | 3): void {
     const L = this.L, H = this.H;
-    const u = (r: number): bigint => (BigInt(H[r] >>> 0) << 32n) | BigInt(L[r] >>> 0);
-    let v: bigint;
-    if (kind < 2) {
-      const a = u(d), b = u(s);
-      v = kind === 0 ? a / b : a % b;
-    } else {
-      const a = BigInt.asIntN(64, u(d)), b = BigInt.asIntN(64, u(s));
-      v = kind === 2 ? a / b : a % b; // BigInt division truncates, like the RFC's signed ops
+    const a = (BigInt(H[d] >>> 0) << 32n) | BigInt(L[d] >>> 0);
+    const b = (BigInt(H[s] >>> 0) << 32n) | BigInt(L[s] >>> 0);
+    // One setter call per branch rather than a merged result (see storeConstant).
+    switch (kind) {
+      case 0: this.setRegister(d, a / b); break;
+      case 1: this.setRegister(d, a % b); break;
+      // BigInt division truncates toward zero, as the RFC's signed operations do.
+      case 2: this.setRegister(d, BigInt.asIntN(64, a) / BigInt.asIntN(64, b)); break;
+      default: this.setRegister(d, BigInt.asIntN(64, a) % BigInt.asIntN(64, b)); break;
     }
-    v = BigInt.asUintN(64, v);
-    L[d] = Number(BigInt.asIntN(32, v));
-    H[d] = Number(BigInt.asIntN(32, v >> 32n));
+  }
+
+  private setRegister(r: number, value: bigint): void {
+    const v = BigInt.asUintN(64, value);
+    this.L[r] = Number(BigInt.asIntN(32, v));
+    this.H[r] = Number(BigInt.asIntN(32, v >> 32n));
   }
 
   private atomic(dv: DataView, a: number, wide: boolean, imm: number, s: number): void {
@@ -793,9 +801,7 @@ export class Interpreter implements ExecutionEngine {
       if (e instanceof MemoryFault) throw new VmError('memory-fault', `in helper: ${e.message}`, pc, this.insnAt[pc], e);
       throw new VmError('helper-failed', `helper failed: ${(e as Error)?.message ?? String(e)}`, pc, this.insnAt[pc], e);
     }
-    const v = BigInt.asUintN(64, BigInt(result));
-    L[0] = Number(BigInt.asIntN(32, v));
-    H[0] = Number(BigInt.asIntN(32, v >> 32n));
+    this.setRegister(0, BigInt(result));
     return undefined;
   }
 }
