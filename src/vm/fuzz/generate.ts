@@ -54,6 +54,8 @@ interface Scope {
   writable: Reg[];
   depth: number;
   loops: number;
+  /** Inside a called function: no packet pointers (r8/r9 belong to the caller), no further calls. */
+  callee?: boolean;
 }
 
 const SCALARS = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => new Reg(n));
@@ -81,6 +83,8 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
   b.mov64(R1, R9).add64(R1, PACKET_MIN).jmp('jgt', R1, R8, out).mov64(R1, rnd.imm());
 
   const scope: Scope = { writable: SCALARS.slice(), depth: 0, loops: 0 };
+  /** Local functions called so far: emitted after the main program. */
+  const functions: string[] = [];
   block(options.statements ?? 24, scope);
 
   // Epilogue: fold everything into r0.
@@ -90,6 +94,17 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
   }
   for (const r of SCALARS.slice(1)) b.alu64('mul', R0, 0x01000193).alu64('add', R0, r);
   b.mov64(R1, R0).alu64('rsh', R1, 32).alu64('xor', R0, R1).exit();
+
+  // bpf-to-bpf functions: r1-r5 are arguments; r0, r6, r7 and the frame's stack are initialised
+  // here (they are the callee's own); the result folds the callee's registers.
+  for (const name of functions) {
+    b.label(name);
+    b.mov64(R0, rnd.imm()).mov64(SCALARS[6], rnd.imm()).mov64(SCALARS[7], rnd.imm());
+    for (let k = 1; k <= STACK_SLOTS; k++) b.st('dw', R10, -8 * k, rnd.imm());
+    block(2 + rnd.int(6), { writable: SCALARS.slice(), depth: 1, loops: 0, callee: true });
+    for (const r of SCALARS.slice(1)) b.alu64('xor', R0, r).alu64('mul', R0, 0x9e3779b1);
+    b.ldx('dw', R1, R10, -8 * (1 + rnd.int(STACK_SLOTS))).alu64('add', R0, R1).exit();
+  }
   return b.build();
 
   function block(n: number, s: Scope): void {
@@ -105,13 +120,23 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
     if (roll < 42) return endian(s);
     if (roll < 45) return movsx(s);
     if (roll < 47) { b.lddw(dst(s), rnd.u64()); return; }
-    if (roll < 56) return packetFixed(s);
-    if (roll < 61) return packetVariable(s);
+    if (roll < 56) return s.callee ? alu(s) : packetFixed(s);
+    if (roll < 61) return s.callee ? alu(s) : packetVariable(s);
     if (roll < 70) return stack(s);
     if (roll < 76) return atomic(s);
     if (roll < 92 && s.depth < 4) return ifBlock(s);
     if (roll < 97 && s.loops < 2 && s.depth < 3) return loop(s);
+    if (roll < 99 && !s.callee && s.writable.some((r) => r.n === 0)) return call(s);
     return alu(s);
+  }
+
+  // A bpf-to-bpf call: the callee clobbers r1-r5 (the verifier forbids reading them after), so
+  // they get fresh values; r6-r9 survive.
+  function call(s: Scope): void {
+    const name = functions.length && rnd.chance(0.5) ? rnd.pick(functions) : b.newLabel('fn');
+    if (!functions.includes(name)) functions.push(name);
+    b.callLocal(name);
+    for (let r = 1; r <= 5; r++) b.mov64(SCALARS[r], rnd.imm());
   }
 
   function alu(s: Scope): void {
@@ -206,7 +231,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
     const slot = 1 + rnd.int(STACK_SLOTS);
     const within = size === 'w' ? 4 * rnd.int(2) : 0;
     const writesSrc = op.startsWith('fetch') || op === 'xchg';
-    if (op === 'cmpxchg' && !s.writable.includes(R0)) return alu(s);
+    if (op === 'cmpxchg' && !s.writable.some((r) => r.n === 0)) return alu(s);
     const src = writesSrc ? dst(s) : anyScalar();
     b.atomic(size, op, R10, -8 * slot + within, src);
   }
@@ -237,7 +262,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
     const head = b.newLabel('loop');
     b.mov64(counter, 1 + rnd.int(5));
     b.label(head);
-    block(1 + rnd.int(4), { writable: s.writable.filter((r) => r !== counter), depth: s.depth + 1, loops: s.loops + 1 });
+    block(1 + rnd.int(4), { ...s, writable: s.writable.filter((r) => r !== counter), depth: s.depth + 1, loops: s.loops + 1 });
     b.alu64('sub', counter, 1).jmp('jne', counter, 0, head);
   }
 }
