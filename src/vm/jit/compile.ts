@@ -31,8 +31,15 @@ export const TrapKind = {
   BUDGET: 1,
   CALL_DEPTH: 2,
   FELL_OFF: 3,
+  /** A legacy packet load out of bounds: the program ends with r0 = 0 (as in the kernel). */
   ABS_OUT_OF_BOUNDS: 4,
+  /** Invalid instructions, bad jump targets and unknown helpers trap only when reached, as in the interpreter. */
+  INVALID: 5,
+  JUMP_OUT: 6,
+  UNKNOWN_HELPER: 7,
+  NO_PACKET: 8,
 } as const;
+export type TrapKindValue = typeof TrapKind[keyof typeof TrapKind];
 
 /** Deepest bpf-to-bpf call chain (the kernel's MAX_CALL_FRAMES). */
 export const MAX_FRAMES = 8;
@@ -53,7 +60,9 @@ export interface CompileOptions {
   /** The stack region (all frames): r10-relative accesses inside it are checked at compile time. */
   stack: { start: number; size: number };
   /** lddw with a pseudo source (map fd, map value...): the 64-bit value to load. */
-  resolvePseudo?: (insn: Instruction, pc: number) => bigint;
+  resolvePseudo?: (insn: Instruction) => bigint;
+  /** Whether a helper id exists; calls to others trap when reached. Default: all exist. */
+  hasHelper?: (id: number) => boolean;
 }
 
 export interface CompiledModule {
@@ -62,6 +71,8 @@ export interface CompiledModule {
   helpers: number[];
   /** True when the program uses callx (dynamic helper calls). */
   usesCallx: boolean;
+  /** Why each statically-known trap site traps (INVALID, JUMP_OUT, UNKNOWN_HELPER). */
+  traps: Map<number, string>;
 }
 
 /** Names of the exported globals the runtime sets before each run. */
@@ -91,14 +102,14 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const indexOfPc = new Map<number, number>();
   pcs.forEach((pc, i) => indexOfPc.set(pc, i));
   if (program.length === 0) throw new JitCompileError('empty program', 0);
+  const traps = new Map<number, string>();
 
-  // Functions: pc 0 and every local call target.
+  // Functions: pc 0 and every (valid) local call target.
   const entries = new Set<number>([0]);
   program.forEach((insn, i) => {
     if (insn.code === (Class.JMP | JmpOp.CALL) && insn.src === CallSrc.LOCAL) {
       const target = pcs[i] + 1 + insn.imm;
-      if (!indexOfPc.has(target)) throw new JitCompileError(`call to pc ${target}, which is not an instruction`, pcs[i]);
-      entries.add(target);
+      if (indexOfPc.has(target)) entries.add(target);
     }
   });
   const starts = [...entries].sort((a, b) => a - b);
@@ -106,7 +117,8 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const mod = new ModuleBuilder();
   const trapFn = mod.importFunc('env', 'trap', [I32, I32], []);
   const checkFn = mod.importFunc('env', 'check', [I64, I32, I32, I32], []);
-  const helperIds = [...new Set(program.filter((x) => x.code === (Class.JMP | JmpOp.CALL) && x.src === CallSrc.HELPER).map((x) => x.imm))];
+  const hasHelper = options.hasHelper ?? (() => true);
+  const helperIds = [...new Set(program.filter((x) => x.code === (Class.JMP | JmpOp.CALL) && x.src === CallSrc.HELPER && hasHelper(x.imm)).map((x) => x.imm))];
   const helperFn = new Map<number, number>();
   for (const id of helperIds) helperFn.set(id, mod.importFunc('env', `h${id}`, [I32, I64, I64, I64, I64, I64], [I64]));
   const usesCallx = program.some((x) => x.code === (Class.JMP | JmpOp.CALL | Source.X));
@@ -125,7 +137,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   starts.forEach((start, fi) => {
     const end = fi + 1 < starts.length ? starts[fi + 1] : totalSlots;
     const body = compileFunction(program, pcs, indexOfPc, start, end, {
-      options, trapFn, checkFn, helperFn, callxFn, funcIndex, g,
+      options, trapFn, checkFn, helperFn, callxFn, funcIndex, g, traps,
     });
     mod.defineFunc(funcIndex.get(start)!, LOCALS, body);
   });
@@ -135,7 +147,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     .get(2).op(Op.i64_extend_i32_u).call(funcIndex.get(0)!);
   mod.defineFunc(entry, [], e);
 
-  return { bytes: mod.finish(), helpers: helperIds, usesCallx };
+  return { bytes: mod.finish(), helpers: helperIds, usesCallx, traps };
 }
 
 const storeOp = (size: number): number => size === 1 ? Op.i64_store8 : size === 2 ? Op.i64_store16 : size === 4 ? Op.i64_store32 : Op.i64_store;
@@ -149,6 +161,7 @@ interface Context {
   callxFn: number;
   funcIndex: Map<number, number>;
   g: Record<GlobalName, number>;
+  traps: Map<number, string>;
 }
 
 function compileFunction(
@@ -168,6 +181,9 @@ function compileFunction(
   const jumpTarget = (insn: Instruction, pc: number): number =>
     pc + 1 + (opClass(insn.code) === Class.JMP32 && opAlu(insn.code) === JmpOp.JA ? insn.imm : insn.off);
 
+  // A jump may only land on an instruction of the same function; others trap when taken.
+  const validTarget = (t: number): boolean => t >= start && t < end && indexOfPc.has(t);
+
   // Basic block leaders.
   const leaders = new Set<number>([start]);
   for (let i = first; i <= last; i++) {
@@ -175,8 +191,7 @@ function compileFunction(
     const pc = pcs[i];
     if (isCond(insn)) {
       const t = jumpTarget(insn, pc);
-      if (t < start || t >= end || !indexOfPc.has(t)) throw new JitCompileError(`jump to pc ${t} leaves the function or lands inside lddw`, pc);
-      leaders.add(t);
+      if (validTarget(t)) leaders.add(t);
       if (i + 1 <= last) leaders.add(pcs[i + 1]);
     } else if (insn.code === (Class.JMP | JmpOp.EXIT) && i + 1 <= last) {
       leaders.add(pcs[i + 1]);
@@ -192,7 +207,7 @@ function compileFunction(
   for (let i = first; i <= last; i++) {
     if (!isCond(program[i])) continue;
     const t = jumpTarget(program[i], pcs[i]);
-    if (t <= pcs[i]) maxBackTarget = Math.max(maxBackTarget, blockOf.get(t)!);
+    if (validTarget(t) && t <= pcs[i]) maxBackTarget = Math.max(maxBackTarget, blockOf.get(t)!);
   }
   const hasLoop = maxBackTarget >= 0;
 
@@ -209,18 +224,21 @@ function compileFunction(
     c.get(L_LABEL).brTable(table, 0);
   }
 
-  const trap = (kind: number, pc: number): void => { c.i32(kind).i32(pc).call(cx.trapFn); };
+  const trap = (kind: number, pc: number, detail?: string): void => {
+    if (detail !== undefined) cx.traps.set(pc, detail);
+    c.i32(kind).i32(pc).call(cx.trapFn);
+  };
 
   /** Branch to block k from the current block (condition already on the stack if `cond`). */
-  const branch = (k: number, pc: number, cond: boolean): void => {
+  const branch = (k: number, pc: number, cond: boolean, charge: number): void => {
     if (k > cur) {
       const depth = k - cur - 1 + extra;
       if (cond) c.brIf(depth); else c.br(depth);
       return;
     }
     if (cond) { c.if_(); extra++; }
-    // Charge the budget on every backward edge.
-    c.gget(cx.g.fuel).i32(1).op(Op.i32_sub).op(Op.global_set).u32(cx.g.fuel);
+    // Charge the budget on every backward edge, with the length of the loop it closes.
+    c.gget(cx.g.fuel).i32(charge).op(Op.i32_sub).op(Op.global_set).u32(cx.g.fuel);
     c.gget(cx.g.fuel).i32(0).op(Op.i32_lt_s).if_(); trap(TrapKind.BUDGET, pc); c.end();
     c.i32(k).set(L_LABEL);
     c.br(n - 1 - cur + extra);
@@ -241,11 +259,15 @@ function compileFunction(
       c.end();
     }
     const insn = program[i];
+    const mark = c.length;
     try {
+      validate(insn);
       emitInsn(insn, pc);
     } catch (e) {
-      if (e instanceof JitCompileError && e.pc === -1) throw new JitCompileError(e.message.replace(/^pc -1: /, ''), pc);
-      throw e;
+      if (!(e instanceof JitCompileError)) throw e;
+      // Invalid instructions compile to a trap: they fail when reached, not when loaded.
+      c.length = mark;
+      trap(TrapKind.INVALID, pc, e.message.replace(/^pc -?\d+: /, ''));
     }
   }
   // Falling off the end of the function's last block.
@@ -257,6 +279,23 @@ function compileFunction(
   if (hasLoop) c.end();
   c.op(Op.unreachable);
   return c;
+
+  function validate(insn: Instruction): void {
+    const ok = (r: number): boolean => r >= 0 && r <= 10;
+    const cls = opClass(insn.code);
+    const bad = (what: string): never => { throw new JitCompileError(what, -1); };
+    if (!ok(insn.dst) && cls !== Class.JMP && cls !== Class.JMP32 && cls !== Class.LD) bad(`no register r${insn.dst}`);
+    const usesSrcReg = ((cls === Class.ALU || cls === Class.ALU64 || cls === Class.JMP || cls === Class.JMP32) && opSource(insn.code) === Source.X
+      && opAlu(insn.code) !== JmpOp.CALL) || cls === Class.LDX || cls === Class.STX;
+    if (usesSrcReg && !ok(insn.src)) bad(`no register r${insn.src}`);
+    if ((cls === Class.JMP || cls === Class.JMP32) && opAlu(insn.code) !== JmpOp.JA && opAlu(insn.code) !== JmpOp.EXIT
+      && opAlu(insn.code) !== JmpOp.CALL && !ok(insn.dst)) bad(`no register r${insn.dst}`);
+    if (insn.code === (Class.JMP | JmpOp.CALL | Source.X) && !ok(insn.dst)) bad(`no register r${insn.dst}`);
+    if ((cls === Class.LD && insn.code === LDDW && !ok(insn.dst))) bad(`no register r${insn.dst}`);
+    if (cls === Class.LD && opMode(insn.code) === Mode.IND && !ok(insn.src)) bad(`no register r${insn.src}`);
+    if ((cls === Class.LDX || cls === Class.ALU || cls === Class.ALU64 || insn.code === LDDW) && insn.dst === 10) bad('r10 is read-only');
+    if (cls === Class.STX && opMode(insn.code) === Mode.ATOMIC && (insn.imm & AtomicOp.FETCH) && insn.src === 10) bad('r10 is read-only');
+  }
 
   function emitInsn(insn: Instruction, pc: number): void {
     const cls = opClass(insn.code);
@@ -433,8 +472,17 @@ function compileFunction(
       if (is32) throw new JitCompileError('call in JMP32 class', pc);
       return call(insn, pc);
     }
-    const target = blockOf.get(jumpTarget(insn, pc))!;
-    if (op === JmpOp.JA) return branch(target, pc, false);
+    const targetPc = jumpTarget(insn, pc);
+    if (!validTarget(targetPc)) {
+      if (op === JmpOp.JA) return trap(TrapKind.JUMP_OUT, pc, `jump to pc ${targetPc}, outside the function`);
+      if (opSource(insn.code) === Source.K && insn.src !== 0) throw new JitCompileError('invalid jump encoding', pc);
+    }
+    const target = blockOf.get(targetPc)!;
+    const charge = Math.max(1, pc - targetPc + 1);
+    if (op === JmpOp.JA) {
+      if (opSource(insn.code) === Source.X || insn.src !== 0) throw new JitCompileError('invalid ja encoding', pc);
+      return branch(target, pc, false, charge);
+    }
     get(insn.dst);
     if (is32) c.op(Op.i32_wrap_i64);
     operand(insn, !is32);
@@ -455,7 +503,11 @@ function compileFunction(
       if (o === undefined) throw new JitCompileError(`unknown jump operation 0x${insn.code.toString(16)}`, pc);
       c.op(o);
     }
-    branch(target, pc, true);
+    if (!validTarget(targetPc)) {
+      c.if_(); trap(TrapKind.JUMP_OUT, pc, `jump to pc ${targetPc}, outside the function`); c.end();
+      return;
+    }
+    branch(target, pc, true, charge);
   }
 
   function call(insn: Instruction, pc: number): void {
@@ -466,11 +518,15 @@ function compileFunction(
       return;
     }
     if (insn.src === CallSrc.HELPER) {
-      c.i32(pc); args(); c.call(cx.helperFn.get(insn.imm)!); set(0);
+      const fn = cx.helperFn.get(insn.imm);
+      if (fn === undefined) return trap(TrapKind.UNKNOWN_HELPER, pc, `unknown helper #${insn.imm}`);
+      c.i32(pc); args(); c.call(fn); set(0);
       return;
     }
-    if (insn.src !== CallSrc.LOCAL) throw new JitCompileError(`unsupported call source ${insn.src}`, pc);
-    const fn = cx.funcIndex.get(pc + 1 + insn.imm)!;
+    if (insn.src === CallSrc.KFUNC) return trap(TrapKind.UNKNOWN_HELPER, pc, `kfunc calls (#${insn.imm}) are not supported in the userspace VM`);
+    if (insn.src !== CallSrc.LOCAL) throw new JitCompileError(`invalid call source ${insn.src}`, pc);
+    const fn = cx.funcIndex.get(pc + 1 + insn.imm);
+    if (fn === undefined) return trap(TrapKind.JUMP_OUT, pc, `call to pc ${pc + 1 + insn.imm}, which is not an instruction`);
     const depth = cx.g.depth;
     c.gget(depth).i32(1).op(Op.i32_add).op(Op.global_set).u32(depth);
     c.gget(depth).i32(MAX_FRAMES).op(Op.i32_ge_u).if_(); trap(TrapKind.CALL_DEPTH, pc); c.end();
@@ -485,11 +541,11 @@ function compileFunction(
     // r10 + constant inside one frame is always within the stack region: no check needed.
     if (base === 10 && off >= -STACK_SIZE && off + size <= 0) return;
     if (cx.options.provenSafe?.(pc)) return;
-    const stackLo = cx.options.stack.start;
-    const stackHi = stackLo + cx.options.stack.size;
+    const stackHi = cx.options.stack.start + cx.options.stack.size;
     c.block();
-    // The stack window (constant), then the two per-run input windows.
-    c.get(L_T0).i64(BigInt(stackLo)).op(Op.i64_ge_u);
+    // The stack from the current frame up (callers' frames stay reachable through pointers), then
+    // the two per-run input windows; anything else takes the slow path through VmMemory.check.
+    c.get(L_T0).get(P_FP).i64(BigInt(STACK_SIZE)).op(Op.i64_sub).op(Op.i64_ge_u);
     c.get(L_T0).i64(BigInt(stackHi - size)).op(Op.i64_le_u);
     c.op(Op.i32_and).brIf(0);
     for (const [lo, hi, wr] of [[cx.g.w1lo, cx.g.w1hi, cx.g.w1wr], [cx.g.w2lo, cx.g.w2hi, cx.g.w2wr]]) {
@@ -564,8 +620,13 @@ function compileFunction(
     if (insn.code === LDDW) {
       let value: bigint;
       if (insn.src === 0) value = BigInt.asUintN(64, insn.imm64 ?? BigInt(insn.imm >>> 0));
-      else if (cx.options.resolvePseudo) value = cx.options.resolvePseudo(insn, pc);
-      else throw new JitCompileError(`lddw with pseudo source ${insn.src} needs a loader`, pc);
+      else if (cx.options.resolvePseudo) {
+        try {
+          value = BigInt.asUintN(64, cx.options.resolvePseudo(insn));
+        } catch (e) {
+          throw new JitCompileError(`cannot resolve lddw pseudo source ${insn.src}${insn.ref ? ` '${insn.ref}'` : ''}: ${(e as Error).message}`, pc);
+        }
+      } else throw new JitCompileError(`lddw with pseudo source ${insn.src} needs a loader (no resolvePseudo given)`, pc);
       c.i64(value); set(insn.dst);
       return;
     }
@@ -575,12 +636,15 @@ function compileFunction(
     if (size === 8) throw new JitCompileError('legacy packet load of 8 bytes', pc);
     // Legacy packet access: r0 = ntoh(*(size *)(packet + imm [+ src])); out of bounds ends the
     // program with 0, as in the kernel.
-    c.i64(BigInt(insn.imm | 0));
-    if (mode === Mode.IND) { get(insn.src); c.i64(0xffffffffn).op(Op.i64_and).op(Op.i64_add); }
+    // The offset is a signed 32-bit sum (as the kernel computes it); negative is out of bounds.
+    if (mode === Mode.IND) { get(insn.src); c.op(Op.i32_wrap_i64).i32(insn.imm | 0).op(Op.i32_add).op(Op.i64_extend_i32_s); }
+    else c.i64(BigInt(insn.imm | 0));
     c.set(L_T0);
     c.get(L_T0).gget(cx.g.pktlen).op(Op.i64_extend_i32_u).i64(BigInt(size)).op(Op.i64_sub).op(Op.i64_gt_u);
     c.gget(cx.g.pktlen).i32(size).op(Op.i32_lt_u).op(Op.i32_or);
+    c.gget(cx.g.pktlen).i32(-1).op(Op.i32_eq).op(Op.i32_or); // no packet at all
     c.if_();
+    c.gget(cx.g.pktlen).i32(-1).op(Op.i32_eq).if_(); trap(TrapKind.NO_PACKET, pc); c.end();
     if (start === 0) { c.i64(0n).op(Op.return); } else trap(TrapKind.ABS_OUT_OF_BOUNDS, pc);
     c.end();
     c.get(L_T0).op(Op.i32_wrap_i64).gget(cx.g.pktlo).op(Op.i32_add);
