@@ -23,3 +23,6 @@ export type { PerfEventOptions } from './links/perf-event.js';
 export { RingBufReader } from './readers/ringbuf.js';
 export { PerfBufReader } from './readers/perfbuf.js';
 export type { PerfBufOptions } from './readers/perfbuf.js';
+export { Collection } from './collection.js';
+export type { CollectionSpec } from './collection.js';
+export type { RingBufOptions, RecordCallback } from './readers/ringbuf.js';

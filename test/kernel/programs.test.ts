@@ -8,6 +8,7 @@ import { Program, ProgramType, VerifierError, parseVerifierLog } from '../../src
 import { u32, u64 } from '../../src/kernel/codecs.js';
 import { nrPossibleCpus, onlineCpus } from '../../src/kernel/sys.js';
 import { UserError } from '../../src/diagnostics.js';
+import { Collection } from '../../src/kernel/collection.js';
 
 test('socket filter: BPF_PROG_TEST_RUN returns the program result and counts in a map', needs(), () => {
   const counts = BpfMap.create(mapSpecs.array('bpfkit_cnt', 8, 1));
@@ -84,4 +85,23 @@ test('parseVerifierLog ignores state lines and summaries', () => {
   assert.equal(p.insnIndex, 1);
   assert.equal(p.insnText, '(95) exit');
   assert.equal(p.reason, 'R0 !read_ok');
+});
+
+test('Collection: maps created, programs bound by name, all closed together', needs(), () => {
+  const b = new ProgramBuilder()
+    .st('w', R10, -4, 0).mov64(R2, R10).add64(R2, -4).ldMap(R1, 'hits').call(Helper.map_lookup_elem)
+    .jmp('jeq', R0, 0, 'out').mov64(R1, 1).atomic('dw', 'add', R0, 0, R1)
+    .label('out').mov64(R0, 1).exit();
+  const c = Collection.load({
+    maps: { hits: mapSpecs.array('bpfkit_hits', 8, 1) },
+    programs: { filter: { name: 'bpfkit_coll', type: ProgramType.SOCKET_FILTER, instructions: b.build() } },
+  });
+  try {
+    assert.equal(c.program('filter').testRun({ data: new Uint8Array(20), repeat: 3 }).retval, 1);
+    assert.equal(u64.decode(c.map('hits').lookup(u32.encode(0))!), 3n);
+  } finally {
+    c.close();
+  }
+  assert.equal(c.map('hits').closed, true);
+  assert.throws(() => Collection.load({ maps: {}, programs: { p: { name: 'bpfkit_x', type: ProgramType.SOCKET_FILTER, instructions: b.build() } } }), /refers to map 'hits'/);
 });

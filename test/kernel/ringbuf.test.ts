@@ -21,7 +21,7 @@ async function run(ringSize: number, calls: number, consumeLive: boolean) {
   const pids: bigint[] = [];
   const reader = new RingBufReader(maps.events, (data) => {
     pids.push(new DataView(data.buffer, data.byteOffset, data.byteLength).getBigUint64(0, true) >> 32n);
-  });
+  }, { dropCounter: { map: maps.drops, key: u32.encode(0) } });
   try {
     const w = new Workload(bin, [String(calls)]);
     maps.cfg.update(u32.encode(0), u32.encode(w.pid));
@@ -31,7 +31,10 @@ async function run(ringSize: number, calls: number, consumeLive: boolean) {
     // Whatever arrived after the last wakeup we handled.
     await new Promise((r) => setImmediate(r));
     reader.poll();
-    return { pids, childPid: BigInt(w.pid), dropped: sumPerCpuU64(maps.drops, u32.encode(0)) };
+    const dropped = sumPerCpuU64(maps.drops, u32.encode(0));
+    assert.equal(reader.lost, dropped);
+    assert.equal(reader.received, pids.length);
+    return { pids, childPid: BigInt(w.pid), dropped };
   } finally {
     reader.close();
     link.close();
