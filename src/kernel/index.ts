@@ -26,3 +26,4 @@ export type { PerfBufOptions } from './readers/perfbuf.js';
 export { Collection } from './collection.js';
 export type { CollectionSpec } from './collection.js';
 export type { RingBufOptions, RecordCallback } from './readers/ringbuf.js';
+export { UsdtLink } from './links/usdt.js';
