@@ -9,6 +9,10 @@ import { u32, u64 } from '../../src/kernel/codecs.js';
 import { nrPossibleCpus, onlineCpus } from '../../src/kernel/sys.js';
 import { UserError } from '../../src/diagnostics.js';
 import { Collection } from '../../src/kernel/collection.js';
+import { enableRunTimeStats } from '../../src/kernel/programs.js';
+import { execFileSync } from 'node:child_process';
+import { TracepointLink } from '../../src/kernel/links/tracepoint.js';
+import { compileC, countByPidProgram, GETPPID_C, Workload } from './fixtures.js';
 
 test('socket filter: BPF_PROG_TEST_RUN returns the program result and counts in a map', needs(), () => {
   const counts = BpfMap.create(mapSpecs.array('bpfkit_cnt', 8, 1));
@@ -104,4 +108,34 @@ test('Collection: maps created, programs bound by name, all closed together', ne
   }
   assert.equal(c.map('hits').closed, true);
   assert.throws(() => Collection.load({ maps: {}, programs: { p: { name: 'bpfkit_x', type: ProgramType.SOCKET_FILTER, instructions: b.build() } } }), /refers to map 'hits'/);
+});
+
+test('Program.info(): id, name and tag as bpftool shows them; run count while stats are on', needs('bpftool', 'gcc'), async () => {
+  const counts = BpfMap.create(mapSpecs.hash('bpfkit_counts', 4, 8, 1024));
+  const prog = Program.load({ name: 'bpfkit_info', type: ProgramType.TRACEPOINT, instructions: countByPidProgram().build() }, { counts });
+  const link = TracepointLink.attach(prog, 'syscalls', 'sys_enter_getppid');
+  try {
+    const info = prog.info();
+    const shown = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show', 'id', String(info.id)], { encoding: 'utf8' }));
+    assert.equal(shown.name, 'bpfkit_info');
+    assert.equal(info.name, 'bpfkit_info');
+    assert.equal(shown.tag, info.tag);
+    assert.equal(info.xlatedLength, shown.bytes_xlated);
+    assert.equal(info.jitedLength, shown.bytes_jited);
+    const stats = enableRunTimeStats();
+    try {
+      const w = new Workload(compileC('getppid', GETPPID_C), ['200']);
+      w.go();
+      await w.exit();
+    } finally {
+      stats.close();
+    }
+    const after = prog.info();
+    assert.ok(after.runCount >= 200n, `run count ${after.runCount}`);
+    assert.ok(after.runTimeNs > 0n);
+  } finally {
+    link.close();
+    prog.close();
+    counts.close();
+  }
 });
