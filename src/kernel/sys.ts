@@ -124,7 +124,7 @@ export class Attr {
   u64(off: number, v: bigint | number): this { this.view.setBigUint64(off, BigInt.asUintN(64, BigInt(v)), true); return this; }
   /** Write the address of `data` (or 0 for null) as an __aligned_u64. */
   ptr(off: number, data: Uint8Array | null | undefined): this {
-    if (!data) return this.u64(off, 0n);
+    if (!data || data.byteLength === 0) return this.u64(off, 0n);
     this.pinned.push(data);
     return this.u64(off, addressOf(data));
   }
