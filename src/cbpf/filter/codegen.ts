@@ -455,9 +455,10 @@ export class FilterCodegen {
       }
       case 'load': return this.load(e, guards);
       case 'bin': {
-        // Evaluate in source order so guards come out in the order libpcap emits them.
+        // libpcap's gen_arth keeps only the left operand's protocol guard (`ip[0] - tcp[12]` does
+        // not check for TCP); tcpdump's verdicts depend on it, so we do the same.
         const a = this.arith(e.a, guards, where);
-        const b = this.arith(e.b, guards, where);
+        const b = this.arith(e.b, [], where);
         const op = ({ '+': COp.ADD, '-': COp.SUB, '*': COp.MUL, '/': COp.DIV, '%': COp.MOD, '&': COp.AND, '|': COp.OR, '^': COp.XOR, '<<': COp.LSH, '>>': COp.RSH } as const)[e.op];
         if (b.constant !== undefined) {
           if ((op === COp.DIV || op === COp.MOD) && b.constant === 0) this.fail(where, op === COp.DIV ? 'division by zero' : 'modulus by zero');
@@ -473,9 +474,7 @@ export class FilterCodegen {
           return { stmts: [...a.stmts, cinsn(CClass.ALU | op | CSrc.K, b.constant)] };
         }
         const t = this.allocScratch(where);
-        const stmts = [...b.stmts, cinsn(CClass.ST, t), ...a.stmts, cinsn(CClass.LDX | CMode.MEM, t), cinsn(CClass.ALU | op | CSrc.X)];
-        this.scratch--;
-        return { stmts };
+        return { stmts: [...b.stmts, cinsn(CClass.ST, t), ...a.stmts, cinsn(CClass.LDX | CMode.MEM, t), cinsn(CClass.ALU | op | CSrc.X)] };
       }
     }
   }
@@ -511,15 +510,16 @@ export class FilterCodegen {
     }
     if (viaIpHeader) {
       const t = this.allocScratch(e.where);
-      const stmts = [...index.stmts, cinsn(CClass.ST, t), ldxMsh(this.offLinkpl), cinsn(CClass.LD | CMode.MEM, t),
-        cinsn(CClass.ALU | COp.ADD | CSrc.X), cinsn(CClass.MISC | CMisc.TAX), ldInd(base, size)];
-      this.scratch--;
-      return { stmts };
+      return { stmts: [...index.stmts, cinsn(CClass.ST, t), ldxMsh(this.offLinkpl), cinsn(CClass.LD | CMode.MEM, t),
+        cinsn(CClass.ALU | COp.ADD | CSrc.X), cinsn(CClass.MISC | CMisc.TAX), ldInd(base, size)] };
     }
     return { stmts: [...index.stmts, cinsn(CClass.MISC | CMisc.TAX), ldInd(base, size)] };
   }
 
   private relation(node: Extract<FilterNode, { k: 'rel' }>): Cond {
+    // Scratch slots are never reused inside one comparison (nested operands must not clobber
+    // each other); each comparison's statements are self-contained, so the next one starts over.
+    this.scratch = 0;
     const guards: Cond[] = [];
     const a = this.arith(node.a, guards, node.where);
     const b = this.arith(node.b, guards, node.where);
@@ -535,7 +535,6 @@ export class FilterCodegen {
     } else {
       const t = this.allocScratch(node.where);
       atom = { k: 'atom', stmts: [...b.stmts, cinsn(CClass.ST, t), ...a.stmts, cinsn(CClass.LDX | CMode.MEM, t)], test: cinsn(CClass.JMP | jop | CSrc.X) };
-      this.scratch--;
     }
     const test = negate ? not(atom) : atom;
     return guards.length ? and(guards.reduce((x, y) => and(x, y)), test) : test;
