@@ -1,0 +1,243 @@
+// The WebAssembly JIT as an ExecutionEngine: compile a program once into a wasm module that
+// imports the shared VmMemory, instantiate it with the helper registry, and run it with the same
+// conventions, errors and helper calling convention as the interpreter, so the two are
+// interchangeable (and comparable: see test/vm/jit-differential.test.ts).
+import { Instruction, slotOffsets } from '../../isa/instruction.js';
+import { STACK_SIZE } from '../../isa/opcodes.js';
+import { DEFAULT_MAX_INSTRUCTIONS, EngineOptions, ExecutionEngine, MAX_CALL_FRAMES } from '../engine.js';
+import { VmError, VmErrorKind } from '../errors.js';
+import { defaultHelpers, HelperContext, HelperRegistry, StopProgram } from '../helpers.js';
+import { MemoryFault, Region, VmMemory } from '../memory.js';
+import { compile, CompileOptions, MAX_FRAMES, TrapKind } from './compile.js';
+
+export interface JitOptions extends EngineOptions {
+  /**
+   * The verifier's hook: true for a pc whose memory access is proven to stay inside its region;
+   * those accesses are emitted without a bounds check (the wasm sandbox still contains them).
+   */
+  provenSafe?: CompileOptions['provenSafe'];
+}
+
+/** A region the compiled code may access without the slow lookup (its bounds live in globals). */
+export type Window = Pick<Region, 'start' | 'size' | 'writable'>;
+
+interface Exports {
+  run(r1: number, r2: number, fp: number): bigint;
+  main(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, fp: bigint): bigint;
+  fuel: WebAssembly.Global; depth: WebAssembly.Global;
+  w1lo: WebAssembly.Global; w1hi: WebAssembly.Global; w1wr: WebAssembly.Global;
+  w2lo: WebAssembly.Global; w2hi: WebAssembly.Global; w2wr: WebAssembly.Global;
+  pktlo: WebAssembly.Global; pktlen: WebAssembly.Global;
+}
+
+const TRAP_KIND: Record<number, VmErrorKind> = {
+  [TrapKind.BUDGET]: 'budget-exceeded',
+  [TrapKind.CALL_DEPTH]: 'call-depth',
+  [TrapKind.FELL_OFF]: 'jump-out-of-range',
+  [TrapKind.INVALID]: 'invalid-instruction',
+  [TrapKind.JUMP_OUT]: 'jump-out-of-range',
+  [TrapKind.UNKNOWN_HELPER]: 'unknown-helper',
+  [TrapKind.NO_PACKET]: 'memory-fault',
+};
+
+/** Thrown through wasm frames to end the program early with a value (helpers, legacy loads). */
+class Stop {
+  constructor(readonly value: bigint) {}
+}
+
+export class JitProgram implements ExecutionEngine {
+  readonly memory: VmMemory;
+  readonly helpers: HelperRegistry;
+  /** The JIT does not count instructions (only backward jumps, for the budget). */
+  readonly executed: number | undefined = undefined;
+  readonly stack: Region;
+  /** The generated module (for inspection and size figures). */
+  readonly wasm: Uint8Array;
+  private readonly exports: Exports;
+  private readonly fuel: number;
+  private readonly insnAt = new Map<number, Instruction>();
+  private readonly context: { memory: VmMemory; input: Region | undefined; trace: (line: string) => void };
+  /** A region kept between run(Uint8Array) calls, and the length of the current input in it. */
+  private inputRegion: Region | undefined;
+  private inputLength = 0;
+  private disposed = false;
+
+  constructor(readonly program: readonly Instruction[], options: JitOptions = {}) {
+    this.memory = options.memory ?? new VmMemory();
+    this.helpers = options.helpers ?? defaultHelpers();
+    // The budget is charged per backward jump with the length of the loop it closes, an estimate
+    // of instructions executed; the counter is an i32.
+    this.fuel = Math.min(options.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS, 0x7fffffff);
+    const trace = options.trace ?? ((line: string) => { process.stderr.write(line + '\n'); });
+    this.context = { memory: this.memory, input: undefined, trace };
+    slotOffsets(program).forEach((pc, i) => this.insnAt.set(pc, program[i]));
+    if (MAX_FRAMES !== MAX_CALL_FRAMES) throw new Error('JIT and engine disagree on the call depth');
+
+    this.stack = this.memory.map(MAX_FRAMES * STACK_SIZE, 'stack', true, 'stack');
+    const compiled = compile(program, {
+      stack: { start: this.stack.start, size: this.stack.size },
+      provenSafe: options.provenSafe,
+      resolvePseudo: options.resolvePseudo,
+      hasHelper: (id) => this.helpers.has(id),
+    });
+    this.wasm = compiled.bytes;
+
+    const env: Record<string, unknown> = {
+      memory: this.memory.memory,
+      trap: (kind: number, pc: number): never => {
+        if (kind === TrapKind.ABS_OUT_OF_BOUNDS) throw new Stop(0n);
+        const detail = compiled.traps.get(pc)
+          ?? (kind === TrapKind.BUDGET ? `instruction budget of ${this.fuel} exhausted (infinite loop?)`
+            : kind === TrapKind.CALL_DEPTH ? `call depth exceeds ${MAX_FRAMES} frames`
+            : kind === TrapKind.FELL_OFF ? 'execution ran past the end of the function without exit'
+            : kind === TrapKind.NO_PACKET ? 'legacy packet load without a packet (run the program with an input)'
+            : `trap ${kind}`);
+        throw new VmError(TRAP_KIND[kind] ?? 'invalid-instruction', detail, pc, this.insnAt.get(pc));
+      },
+      check: (addr: bigint, size: number, write: number, pc: number): void => this.slowCheck(addr, size, write !== 0, pc),
+    };
+    for (const id of compiled.helpers) env[`h${id}`] = this.helperImport(id);
+    if (compiled.usesCallx) {
+      env.callx = (pc: number, target: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
+        const id = BigInt.asUintN(64, target);
+        if (id > 0xffffffffn || !this.helpers.has(Number(id))) {
+          throw new VmError('unknown-helper', `callx to unknown helper #${id > 0xffffffffn ? 'out of range' : id}`, pc, this.insnAt.get(pc));
+        }
+        return this.helperImport(Number(id))(pc, a, b, c, d, e);
+      };
+    }
+    const module = new WebAssembly.Module(this.wasm as Uint8Array<ArrayBuffer>);
+    const instance = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports });
+    this.exports = instance.exports as unknown as Exports;
+  }
+
+  private helperImport(id: number) {
+    const fn = this.helpers.get(id)!.fn;
+    const ctx = this.context as HelperContext;
+    return (pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
+      try {
+        return fn(ctx, BigInt.asUintN(64, a), BigInt.asUintN(64, b), BigInt.asUintN(64, c), BigInt.asUintN(64, d), BigInt.asUintN(64, e));
+      } catch (err) {
+        if (err instanceof StopProgram) throw new Stop(BigInt.asUintN(64, err.value));
+        if (err instanceof VmError) throw err;
+        const insn = this.insnAt.get(pc);
+        if (err instanceof MemoryFault) throw new VmError('memory-fault', `in helper: ${err.message}`, pc, insn, err);
+        throw new VmError('helper-failed', `helper failed: ${(err as Error)?.message ?? String(err)}`, pc, insn, err);
+      }
+    };
+  }
+
+  /** An access outside the fast windows: look the region up, or fault like the interpreter. */
+  private slowCheck(addr: bigint, size: number, write: boolean, pc: number): void {
+    const a = BigInt.asUintN(64, addr);
+    const what = write ? 'write' : 'read';
+    const insn = this.insnAt.get(pc);
+    if (a > 0xffffffffn) throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${a.toString(16)}: not an address in VM memory`, pc, insn);
+    const n = Number(a);
+    let region: Region;
+    try {
+      region = this.memory.check(n, size, write);
+    } catch (e) {
+      if (e instanceof MemoryFault) throw new VmError('memory-fault', e.message, pc, insn, e);
+      throw e;
+    }
+    // The fast path covers the stack from the current frame up: a stack address here is below it.
+    if (region === this.stack) throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} is below the 512-byte stack frame`, pc, insn);
+    // The kept input region may be larger than the current input.
+    if (region === this.inputRegion && n + size > region.start + this.inputLength) {
+      throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} runs past the end of input (${this.inputLength} bytes at 0x${region.start.toString(16)})`, pc, insn);
+    }
+  }
+
+  /** Frame pointer of the main function: the top of the stack region. */
+  get framePointer(): number {
+    return this.stack.start + this.stack.size;
+  }
+
+  run(input?: Uint8Array | Region): bigint {
+    if (input === undefined) return this.execute(0, 0, undefined, undefined);
+    if (input instanceof Uint8Array) {
+      // The input region is kept between runs (mapping one per run costs more than most programs).
+      if (!this.inputRegion || this.inputRegion.size < input.length) {
+        if (this.inputRegion) this.memory.unmap(this.inputRegion);
+        this.inputRegion = this.memory.map(Math.max(1, input.length), 'ctx', true, 'input');
+      }
+      const region = this.inputRegion;
+      this.memory.bytes.set(input, region.start);
+      this.inputLength = input.length;
+      const view = { ...region, size: input.length };
+      return this.execute(region.start, input.length, view, view);
+    }
+    return this.execute(input.start, input.size, input, input);
+  }
+
+  call(args: readonly bigint[]): bigint {
+    this.prepare(undefined, [], undefined);
+    this.context.input = undefined;
+    const arg = (i: number): bigint => BigInt.asIntN(64, args[i] ?? 0n);
+    return this.finish(() => this.exports.main(arg(0), arg(1), arg(2), arg(3), arg(4), BigInt(this.framePointer)));
+  }
+
+  /**
+   * Run with r1/r2 and the fast windows chosen by the caller: e.g. r1 = an XDP context region,
+   * windows = [packet, context]. `input` is what helpers and legacy packet loads see.
+   */
+  runWith(r1: number, r2: number, windows: readonly (Window | undefined)[], input?: Region): bigint {
+    this.prepare(input, windows, input);
+    this.context.input = input;
+    return this.finish(() => this.exports.run(r1, r2, this.framePointer));
+  }
+
+  private execute(r1: number, r2: number, input: Region | undefined, window: Window | undefined): bigint {
+    this.prepare(input, [window], input);
+    this.context.input = input;
+    return this.finish(() => this.exports.run(r1, r2, this.framePointer));
+  }
+
+  private prepare(_input: Region | undefined, windows: readonly (Window | undefined)[], packet: Pick<Region, 'start' | 'size'> | undefined): void {
+    if (this.disposed) throw new Error('JitProgram used after dispose()');
+    const x = this.exports;
+    this.setWindow(x.w1lo, x.w1hi, x.w1wr, windows[0]);
+    this.setWindow(x.w2lo, x.w2hi, x.w2wr, windows[1]);
+    x.pktlo.value = packet ? packet.start : 0;
+    x.pktlen.value = packet ? packet.size : -1;
+    x.fuel.value = this.fuel;
+    x.depth.value = 0;
+    // A fresh, zeroed stack each run, as the interpreter does: runs are deterministic.
+    this.memory.bytes.fill(0, this.stack.start, this.stack.start + this.stack.size);
+  }
+
+  private setWindow(lo: WebAssembly.Global, hi: WebAssembly.Global, wr: WebAssembly.Global, r: Window | undefined): void {
+    // An empty window is lo = hi = 0xffffffff: no address is >= lo and <= hi - size.
+    lo.value = r ? r.start : -1;
+    hi.value = r ? r.start + r.size : -1;
+    wr.value = r?.writable ? 1 : 0;
+  }
+
+  private finish(body: () => bigint): bigint {
+    try {
+      return BigInt.asUintN(64, body());
+    } catch (e) {
+      if (e instanceof Stop) return e.value;
+      if (e instanceof VmError) throw e;
+      if (e instanceof RangeError && /call stack/i.test(e.message)) {
+        throw new VmError('call-depth', 'native stack exhausted', 0, undefined, e);
+      }
+      throw e;
+    } finally {
+      this.context.input = undefined;
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.memory.unmap(this.stack);
+    if (this.inputRegion) this.memory.unmap(this.inputRegion);
+  }
+
+  /** Alias of dispose(). */
+  close(): void {
+    this.dispose();
+  }
+}
