@@ -1,0 +1,596 @@
+// eBPF -> WebAssembly code generation.
+//
+// Each eBPF function (the main program and every target of a bpf-to-bpf call) becomes one wasm
+// function `(r1, r2, r3, r4, r5, r10) -> r0`, with r0 and r6-r9 as i64 locals: the callee-saved
+// registers are preserved for free, and the frame pointer of a callee is its caller's minus one
+// 512-byte frame.
+//
+// Control flow: wasm only has structured control flow, so a function's basic blocks (in pc order)
+// are laid out inside a nest of blocks, innermost first, all inside one loop:
+//
+//   loop $dispatch
+//     block W[n-1] ... block W[1] block W[0]
+//       br_table(label)           ;; entry and back-edges only
+//     end  B0 code
+//     end  B1 code ...
+//   end
+//
+// Falling out of B[i] runs B[i+1]; a FORWARD jump from B[i] to B[k] is a direct `br` out of W[k]
+// (it is always enclosing), so straight-line and if/else code never goes through the dispatcher.
+// Only BACKWARD jumps set `label` and branch to the loop head (costing one br_table), and that is
+// exactly where the instruction budget is charged, so a runaway loop ends with an error.
+import { Instruction, slotOffsets } from '../../isa/instruction.js';
+import {
+  AluOp, AtomicOp, CallSrc, Class, JmpOp, LDDW, Mode, Source, STACK_SIZE,
+  opAlu, opClass, opMode, opSize, opSource, sizeBytes,
+} from '../../isa/opcodes.js';
+import { Code, I32, I64, ModuleBuilder, Op, ValType } from './wasm.js';
+
+/** Why compiled code stopped abnormally (passed to the `trap` import with the pc). */
+export const TrapKind = {
+  BUDGET: 1,
+  CALL_DEPTH: 2,
+  FELL_OFF: 3,
+  ABS_OUT_OF_BOUNDS: 4,
+} as const;
+
+/** Deepest bpf-to-bpf call chain (the kernel's MAX_CALL_FRAMES). */
+export const MAX_FRAMES = 8;
+
+export class JitCompileError extends Error {
+  constructor(message: string, readonly pc: number) {
+    super(`pc ${pc}: ${message}`);
+    this.name = 'JitCompileError';
+  }
+}
+
+export interface CompileOptions {
+  /**
+   * The verifier's hook: true for a pc whose memory access was proven to stay inside its region.
+   * Those accesses are emitted without a runtime check (the wasm sandbox still bounds them).
+   */
+  provenSafe?: (pc: number) => boolean;
+  /** The stack region (all frames): r10-relative accesses inside it are checked at compile time. */
+  stack: { start: number; size: number };
+  /** lddw with a pseudo source (map fd, map value...): the 64-bit value to load. */
+  resolvePseudo?: (insn: Instruction, pc: number) => bigint;
+}
+
+export interface CompiledModule {
+  bytes: Uint8Array;
+  /** Helper ids in import order (import `h<id>`). */
+  helpers: number[];
+  /** True when the program uses callx (dynamic helper calls). */
+  usesCallx: boolean;
+}
+
+/** Names of the exported globals the runtime sets before each run. */
+export const Globals = ['fuel', 'depth', 'w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen'] as const;
+type GlobalName = typeof Globals[number];
+
+// Local indices inside every function.
+const P_R1 = 0; // params r1..r5 = 0..4, r10 = 5
+const P_FP = 5;
+const L_R0 = 6;
+const L_R6 = 7; // r6..r9 = 7..10
+const L_LABEL = 11;
+const L_T0 = 12; // i64 temporaries 12..15
+const L_T1 = 13;
+const L_T2 = 14;
+const L_T3 = 15;
+const LOCALS: ValType[] = [I64, I64, I64, I64, I64, I32, I64, I64, I64, I64];
+
+const local = (reg: number): number =>
+  reg === 0 ? L_R0 : reg <= 5 ? P_R1 + reg - 1 : reg <= 9 ? L_R6 + reg - 6 : P_FP;
+
+const FUNC_PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64];
+
+export function compile(program: readonly Instruction[], options: CompileOptions): CompiledModule {
+  const pcs = slotOffsets(program);
+  const totalSlots = pcs.length ? pcs[pcs.length - 1] + (program[program.length - 1].code === LDDW ? 2 : 1) : 0;
+  const indexOfPc = new Map<number, number>();
+  pcs.forEach((pc, i) => indexOfPc.set(pc, i));
+  if (program.length === 0) throw new JitCompileError('empty program', 0);
+
+  // Functions: pc 0 and every local call target.
+  const entries = new Set<number>([0]);
+  program.forEach((insn, i) => {
+    if (insn.code === (Class.JMP | JmpOp.CALL) && insn.src === CallSrc.LOCAL) {
+      const target = pcs[i] + 1 + insn.imm;
+      if (!indexOfPc.has(target)) throw new JitCompileError(`call to pc ${target}, which is not an instruction`, pcs[i]);
+      entries.add(target);
+    }
+  });
+  const starts = [...entries].sort((a, b) => a - b);
+
+  const mod = new ModuleBuilder();
+  const trapFn = mod.importFunc('env', 'trap', [I32, I32], []);
+  const checkFn = mod.importFunc('env', 'check', [I64, I32, I32, I32], []);
+  const helperIds = [...new Set(program.filter((x) => x.code === (Class.JMP | JmpOp.CALL) && x.src === CallSrc.HELPER).map((x) => x.imm))];
+  const helperFn = new Map<number, number>();
+  for (const id of helperIds) helperFn.set(id, mod.importFunc('env', `h${id}`, [I32, I64, I64, I64, I64, I64], [I64]));
+  const usesCallx = program.some((x) => x.code === (Class.JMP | JmpOp.CALL | Source.X));
+  const callxFn = usesCallx ? mod.importFunc('env', 'callx', [I32, I64, I64, I64, I64, I64, I64], [I64]) : -1;
+  mod.importMemory('env', 'memory', 0);
+
+  const g = {} as Record<GlobalName, number>;
+  for (const name of Globals) g[name] = mod.global(I32, 0n, name);
+
+  const funcIndex = new Map<number, number>();
+  starts.forEach((start, i) => funcIndex.set(start, mod.declareFunc(FUNC_PARAMS, [I64], i === 0 ? 'main' : undefined)));
+
+  // The JS entry point: pointers fit in 32 bits, so no BigInt crosses the boundary on the way in.
+  const entry = mod.declareFunc([I32, I32, I32], [I64], 'run');
+
+  starts.forEach((start, fi) => {
+    const end = fi + 1 < starts.length ? starts[fi + 1] : totalSlots;
+    const body = compileFunction(program, pcs, indexOfPc, start, end, {
+      options, trapFn, checkFn, helperFn, callxFn, funcIndex, g,
+    });
+    mod.defineFunc(funcIndex.get(start)!, LOCALS, body);
+  });
+
+  const e = new Code();
+  e.get(0).op(Op.i64_extend_i32_u).get(1).op(Op.i64_extend_i32_u).i64(0n).i64(0n).i64(0n)
+    .get(2).op(Op.i64_extend_i32_u).call(funcIndex.get(0)!);
+  mod.defineFunc(entry, [], e);
+
+  return { bytes: mod.finish(), helpers: helperIds, usesCallx };
+}
+
+const storeOp = (size: number): number => size === 1 ? Op.i64_store8 : size === 2 ? Op.i64_store16 : size === 4 ? Op.i64_store32 : Op.i64_store;
+const loadOpU = (size: number): number => size === 4 ? Op.i64_load32_u : Op.i64_load;
+
+interface Context {
+  options: CompileOptions;
+  trapFn: number;
+  checkFn: number;
+  helperFn: Map<number, number>;
+  callxFn: number;
+  funcIndex: Map<number, number>;
+  g: Record<GlobalName, number>;
+}
+
+function compileFunction(
+  program: readonly Instruction[], pcs: number[], indexOfPc: Map<number, number>,
+  start: number, end: number, cx: Context,
+): Code {
+  const first = indexOfPc.get(start)!;
+  let last = first;
+  while (last + 1 < program.length && pcs[last + 1] < end) last++;
+
+  const isCond = (insn: Instruction): boolean => {
+    const c = opClass(insn.code);
+    if (c !== Class.JMP && c !== Class.JMP32) return false;
+    const op = opAlu(insn.code);
+    return op !== JmpOp.CALL && op !== JmpOp.EXIT;
+  };
+  const jumpTarget = (insn: Instruction, pc: number): number =>
+    pc + 1 + (opClass(insn.code) === Class.JMP32 && opAlu(insn.code) === JmpOp.JA ? insn.imm : insn.off);
+
+  // Basic block leaders.
+  const leaders = new Set<number>([start]);
+  for (let i = first; i <= last; i++) {
+    const insn = program[i];
+    const pc = pcs[i];
+    if (isCond(insn)) {
+      const t = jumpTarget(insn, pc);
+      if (t < start || t >= end || !indexOfPc.has(t)) throw new JitCompileError(`jump to pc ${t} leaves the function or lands inside lddw`, pc);
+      leaders.add(t);
+      if (i + 1 <= last) leaders.add(pcs[i + 1]);
+    } else if (insn.code === (Class.JMP | JmpOp.EXIT) && i + 1 <= last) {
+      leaders.add(pcs[i + 1]);
+    }
+  }
+  const blocks = [...leaders].sort((a, b) => a - b);
+  const blockOf = new Map<number, number>();
+  blocks.forEach((pc, b) => blockOf.set(pc, b));
+  const n = blocks.length;
+
+  // Which blocks are reached by a backward jump (they need a dispatch entry).
+  let maxBackTarget = -1;
+  for (let i = first; i <= last; i++) {
+    if (!isCond(program[i])) continue;
+    const t = jumpTarget(program[i], pcs[i]);
+    if (t <= pcs[i]) maxBackTarget = Math.max(maxBackTarget, blockOf.get(t)!);
+  }
+  const hasLoop = maxBackTarget >= 0;
+
+  const c = new Code();
+  // Extra nesting (ifs/blocks) opened inside the current basic block's code.
+  let extra = 0;
+  let cur = 0;
+
+  if (hasLoop) { c.i32(0).set(L_LABEL); c.loop(); }
+  for (let b = n - 1; b >= 0; b--) c.block();
+  if (hasLoop) {
+    const table: number[] = [];
+    for (let k = 0; k <= maxBackTarget; k++) table.push(k);
+    c.get(L_LABEL).brTable(table, 0);
+  }
+
+  const trap = (kind: number, pc: number): void => { c.i32(kind).i32(pc).call(cx.trapFn); };
+
+  /** Branch to block k from the current block (condition already on the stack if `cond`). */
+  const branch = (k: number, pc: number, cond: boolean): void => {
+    if (k > cur) {
+      const depth = k - cur - 1 + extra;
+      if (cond) c.brIf(depth); else c.br(depth);
+      return;
+    }
+    if (cond) { c.if_(); extra++; }
+    // Charge the budget on every backward edge.
+    c.gget(cx.g.fuel).i32(1).op(Op.i32_sub).op(Op.global_set).u32(cx.g.fuel);
+    c.gget(cx.g.fuel).i32(0).op(Op.i32_lt_s).if_(); trap(TrapKind.BUDGET, pc); c.end();
+    c.i32(k).set(L_LABEL);
+    c.br(n - 1 - cur + extra);
+    if (cond) { c.end(); extra--; }
+  };
+
+  const get = (reg: number): void => { c.get(local(reg)); };
+  const set = (reg: number): void => {
+    if (reg === 10) throw new JitCompileError('r10 is read-only', -1);
+    c.set(local(reg));
+  };
+
+  for (let i = first; i <= last; i++) {
+    const pc = pcs[i];
+    if (blockOf.has(pc)) {
+      // Close W[cur]: the code of block `cur` starts right after it.
+      cur = blockOf.get(pc)!;
+      c.end();
+    }
+    const insn = program[i];
+    try {
+      emitInsn(insn, pc);
+    } catch (e) {
+      if (e instanceof JitCompileError && e.pc === -1) throw new JitCompileError(e.message.replace(/^pc -1: /, ''), pc);
+      throw e;
+    }
+  }
+  // Falling off the end of the function's last block.
+  const lastInsn = program[last];
+  const op = opAlu(lastInsn.code);
+  const endsHard = lastInsn.code === (Class.JMP | JmpOp.EXIT) || (opClass(lastInsn.code) === Class.JMP && op === JmpOp.JA)
+    || (opClass(lastInsn.code) === Class.JMP32 && op === JmpOp.JA);
+  if (!endsHard) trap(TrapKind.FELL_OFF, pcs[last]);
+  if (hasLoop) c.end();
+  c.op(Op.unreachable);
+  return c;
+
+  function emitInsn(insn: Instruction, pc: number): void {
+    const cls = opClass(insn.code);
+    switch (cls) {
+      case Class.ALU64: return alu(insn, true, pc);
+      case Class.ALU: return alu(insn, false, pc);
+      case Class.JMP:
+      case Class.JMP32: return jump(insn, cls === Class.JMP32, pc);
+      case Class.LDX: return load(insn, pc);
+      case Class.ST:
+      case Class.STX: return store(insn, pc);
+      case Class.LD: return ld(insn, pc);
+    }
+    throw new JitCompileError(`unknown opcode 0x${insn.code.toString(16)}`, pc);
+  }
+
+  /** Push the source operand: register or immediate (sign-extended for 64-bit ops). */
+  function operand(insn: Instruction, is64: boolean): void {
+    if (opSource(insn.code) === Source.X) {
+      get(insn.src);
+      if (!is64) c.op(Op.i32_wrap_i64);
+    } else if (is64) c.i64(BigInt(insn.imm | 0));
+    else c.i32(insn.imm | 0);
+  }
+
+  function alu(insn: Instruction, is64: boolean, pc: number): void {
+    const op = opAlu(insn.code);
+    const dst = insn.dst;
+    if (dst === 10) throw new JitCompileError('r10 is read-only', pc);
+    const isX = opSource(insn.code) === Source.X;
+    const signed = insn.off === 1;
+    const pushDst = (): void => { get(dst); if (!is64) c.op(Op.i32_wrap_i64); };
+    const finish = (): void => { if (!is64) c.op(Op.i64_extend_i32_u); set(dst); };
+    const simple = (op64: number, op32: number): void => {
+      pushDst(); operand(insn, is64); c.op(is64 ? op64 : op32); finish();
+    };
+    switch (op) {
+      case AluOp.ADD: return simple(Op.i64_add, Op.i32_add);
+      case AluOp.SUB: return simple(Op.i64_sub, Op.i32_sub);
+      case AluOp.MUL: return simple(Op.i64_mul, Op.i32_mul);
+      case AluOp.OR: return simple(Op.i64_or, Op.i32_or);
+      case AluOp.AND: return simple(Op.i64_and, Op.i32_and);
+      case AluOp.XOR: return simple(Op.i64_xor, Op.i32_xor);
+      // wasm shifts take the count modulo the width: exactly RFC 9669's masking.
+      case AluOp.LSH: return simple(Op.i64_shl, Op.i32_shl);
+      case AluOp.RSH: return simple(Op.i64_shr_u, Op.i32_shr_u);
+      case AluOp.ARSH: return simple(Op.i64_shr_s, Op.i32_shr_s);
+      case AluOp.NEG:
+        if (is64) c.i64(0n); else c.i32(0);
+        pushDst(); c.op(is64 ? Op.i64_sub : Op.i32_sub); finish();
+        return;
+      case AluOp.MOV:
+        if (isX) {
+          get(insn.src);
+          if (is64) {
+            if (insn.off === 8) c.op(Op.i64_extend8_s);
+            else if (insn.off === 16) c.op(Op.i64_extend16_s);
+            else if (insn.off === 32) c.op(Op.i64_extend32_s);
+            else if (insn.off !== 0) throw new JitCompileError(`bad movsx width ${insn.off}`, pc);
+          } else {
+            c.op(Op.i32_wrap_i64);
+            if (insn.off === 8) c.op(Op.i32_extend8_s);
+            else if (insn.off === 16) c.op(Op.i32_extend16_s);
+            else if (insn.off !== 0) throw new JitCompileError(`bad movsx width ${insn.off}`, pc);
+            c.op(Op.i64_extend_i32_u);
+          }
+        } else if (is64) c.i64(BigInt(insn.imm | 0));
+        else c.i64(BigInt(insn.imm >>> 0));
+        set(dst);
+        return;
+      case AluOp.DIV:
+      case AluOp.MOD:
+        return divmod(insn, is64, op === AluOp.DIV, signed);
+      case AluOp.END:
+        return endian(insn, is64, pc);
+    }
+    throw new JitCompileError(`unknown ALU operation 0x${insn.code.toString(16)}`, pc);
+  }
+
+  function divmod(insn: Instruction, is64: boolean, isDiv: boolean, signed: boolean): void {
+    const dst = insn.dst;
+    const ty = is64 ? I64 : I32;
+    const zero = (): void => { if (is64) c.i64(0n); else c.i32(0); };
+    const opDiv = is64 ? (signed ? Op.i64_div_s : Op.i64_div_u) : (signed ? Op.i32_div_s : Op.i32_div_u);
+    const opRem = is64 ? (signed ? Op.i64_rem_s : Op.i64_rem_u) : (signed ? Op.i32_rem_s : Op.i32_rem_u);
+    const pushDst = (): void => { get(dst); if (!is64) c.op(Op.i32_wrap_i64); };
+    const finish = (): void => { if (!is64) c.op(Op.i64_extend_i32_u); set(dst); };
+    if (opSource(insn.code) === Source.K) {
+      const k = insn.imm | 0;
+      if (k === 0) {
+        // Division by zero yields 0; modulo by zero leaves dst (truncated to 32 bits for ALU32).
+        if (isDiv) zero(); else pushDst();
+        return finish();
+      }
+      if (signed && k === -1) {
+        // INT_MIN / -1 would trap in wasm: x / -1 = -x (wrapping), x % -1 = 0.
+        if (isDiv) { zero(); pushDst(); c.op(is64 ? Op.i64_sub : Op.i32_sub); } else zero();
+        return finish();
+      }
+      pushDst();
+      if (is64) c.i64(BigInt(k)); else c.i32(k);
+      c.op(isDiv ? opDiv : opRem);
+      return finish();
+    }
+    // Register divisor: test for zero (and -1 when signed) at run time.
+    const tmp = L_T0;
+    get(insn.src);
+    if (!is64) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_u);
+    c.set(tmp);
+    const pushSrc = (): void => { c.get(tmp); if (!is64) c.op(Op.i32_wrap_i64); };
+    pushSrc(); c.op(is64 ? Op.i64_eqz : Op.i32_eqz);
+    c.if_(ty);
+    if (isDiv) zero(); else pushDst();
+    c.else_();
+    if (signed) {
+      pushSrc();
+      if (is64) c.i64(-1n).op(Op.i64_eq); else c.i32(-1).op(Op.i32_eq);
+      c.if_(ty);
+      if (isDiv) { zero(); pushDst(); c.op(is64 ? Op.i64_sub : Op.i32_sub); } else zero();
+      c.else_();
+      pushDst(); pushSrc(); c.op(isDiv ? opDiv : opRem);
+      c.end();
+    } else {
+      pushDst(); pushSrc(); c.op(isDiv ? opDiv : opRem);
+    }
+    c.end();
+    finish();
+  }
+
+  /** bswap of the low 32 bits of an i32 on the stack. */
+  function bswap32(): void {
+    const t = L_T3;
+    c.op(Op.i64_extend_i32_u).set(t);
+    c.get(t).op(Op.i32_wrap_i64).i32(8).op(Op.i32_rotl).i32(0x00ff00ff).op(Op.i32_and);
+    c.get(t).op(Op.i32_wrap_i64).i32(8).op(Op.i32_rotr).i32(0xff00ff00 | 0).op(Op.i32_and);
+    c.op(Op.i32_or);
+  }
+
+  function endian(insn: Instruction, is64: boolean, pc: number): void {
+    const dst = insn.dst;
+    const bits = insn.imm;
+    if (bits !== 16 && bits !== 32 && bits !== 64) throw new JitCompileError(`bad byte swap width ${bits}`, pc);
+    // ALU|END|K is `le` (a truncation on this little-endian machine); ALU|END|X (`be`) and
+    // ALU64|END (`bswap`) swap.
+    const swap = is64 || opSource(insn.code) === Source.X;
+    if (!swap) {
+      if (bits === 64) return;
+      get(dst); c.i64(bits === 16 ? 0xffffn : 0xffffffffn).op(Op.i64_and); set(dst);
+      return;
+    }
+    if (bits === 16) {
+      // ((x & 0xff) << 8) | ((x >> 8) & 0xff)
+      get(dst); c.i64(0xffn).op(Op.i64_and).i64(8n).op(Op.i64_shl);
+      get(dst); c.i64(8n).op(Op.i64_shr_u).i64(0xffn).op(Op.i64_and);
+      c.op(Op.i64_or); set(dst);
+    } else if (bits === 32) {
+      get(dst); c.op(Op.i32_wrap_i64); bswap32(); c.op(Op.i64_extend_i32_u); set(dst);
+    } else {
+      get(dst); c.op(Op.i32_wrap_i64); bswap32(); c.op(Op.i64_extend_i32_u).i64(32n).op(Op.i64_shl);
+      c.set(L_T2);
+      get(dst); c.i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64); bswap32(); c.op(Op.i64_extend_i32_u);
+      c.get(L_T2).op(Op.i64_or); set(dst);
+    }
+  }
+
+  function jump(insn: Instruction, is32: boolean, pc: number): void {
+    const op = opAlu(insn.code);
+    if (op === JmpOp.EXIT) {
+      if (is32) throw new JitCompileError('exit in JMP32 class', pc);
+      get(0); c.op(Op.return);
+      return;
+    }
+    if (op === JmpOp.CALL) {
+      if (is32) throw new JitCompileError('call in JMP32 class', pc);
+      return call(insn, pc);
+    }
+    const target = blockOf.get(jumpTarget(insn, pc))!;
+    if (op === JmpOp.JA) return branch(target, pc, false);
+    get(insn.dst);
+    if (is32) c.op(Op.i32_wrap_i64);
+    operand(insn, !is32);
+    const cmp64: Record<number, number> = {
+      [JmpOp.JEQ]: Op.i64_eq, [JmpOp.JNE]: Op.i64_ne, [JmpOp.JGT]: Op.i64_gt_u, [JmpOp.JGE]: Op.i64_ge_u,
+      [JmpOp.JLT]: Op.i64_lt_u, [JmpOp.JLE]: Op.i64_le_u, [JmpOp.JSGT]: Op.i64_gt_s, [JmpOp.JSGE]: Op.i64_ge_s,
+      [JmpOp.JSLT]: Op.i64_lt_s, [JmpOp.JSLE]: Op.i64_le_s,
+    };
+    const cmp32: Record<number, number> = {
+      [JmpOp.JEQ]: Op.i32_eq, [JmpOp.JNE]: Op.i32_ne, [JmpOp.JGT]: Op.i32_gt_u, [JmpOp.JGE]: Op.i32_ge_u,
+      [JmpOp.JLT]: Op.i32_lt_u, [JmpOp.JLE]: Op.i32_le_u, [JmpOp.JSGT]: Op.i32_gt_s, [JmpOp.JSGE]: Op.i32_ge_s,
+      [JmpOp.JSLT]: Op.i32_lt_s, [JmpOp.JSLE]: Op.i32_le_s,
+    };
+    if (op === JmpOp.JSET) {
+      if (is32) c.op(Op.i32_and); else c.op(Op.i64_and).i64(0n).op(Op.i64_ne);
+    } else {
+      const o = (is32 ? cmp32 : cmp64)[op];
+      if (o === undefined) throw new JitCompileError(`unknown jump operation 0x${insn.code.toString(16)}`, pc);
+      c.op(o);
+    }
+    branch(target, pc, true);
+  }
+
+  function call(insn: Instruction, pc: number): void {
+    const args = (): void => { for (let r = 1; r <= 5; r++) get(r); };
+    if (opSource(insn.code) === Source.X) {
+      // callx: the helper id (or target) is in a register.
+      c.i32(pc); get(insn.dst); args(); c.call(cx.callxFn); set(0);
+      return;
+    }
+    if (insn.src === CallSrc.HELPER) {
+      c.i32(pc); args(); c.call(cx.helperFn.get(insn.imm)!); set(0);
+      return;
+    }
+    if (insn.src !== CallSrc.LOCAL) throw new JitCompileError(`unsupported call source ${insn.src}`, pc);
+    const fn = cx.funcIndex.get(pc + 1 + insn.imm)!;
+    const depth = cx.g.depth;
+    c.gget(depth).i32(1).op(Op.i32_add).op(Op.global_set).u32(depth);
+    c.gget(depth).i32(MAX_FRAMES).op(Op.i32_ge_u).if_(); trap(TrapKind.CALL_DEPTH, pc); c.end();
+    args(); get(10); c.i64(BigInt(STACK_SIZE)).op(Op.i64_sub); c.call(fn); set(0);
+    c.gget(depth).i32(1).op(Op.i32_sub).op(Op.global_set).u32(depth);
+  }
+
+  /** Leave the checked address in T0 (i64). */
+  function address(base: number, off: number, size: number, write: boolean, pc: number): void {
+    get(base); if (off !== 0) c.i64(BigInt(off)).op(Op.i64_add);
+    c.set(L_T0);
+    // r10 + constant inside one frame is always within the stack region: no check needed.
+    if (base === 10 && off >= -STACK_SIZE && off + size <= 0) return;
+    if (cx.options.provenSafe?.(pc)) return;
+    const stackLo = cx.options.stack.start;
+    const stackHi = stackLo + cx.options.stack.size;
+    c.block();
+    // The stack window (constant), then the two per-run input windows.
+    c.get(L_T0).i64(BigInt(stackLo)).op(Op.i64_ge_u);
+    c.get(L_T0).i64(BigInt(stackHi - size)).op(Op.i64_le_u);
+    c.op(Op.i32_and).brIf(0);
+    for (const [lo, hi, wr] of [[cx.g.w1lo, cx.g.w1hi, cx.g.w1wr], [cx.g.w2lo, cx.g.w2hi, cx.g.w2wr]]) {
+      c.get(L_T0).gget(lo).op(Op.i64_extend_i32_u).op(Op.i64_ge_u);
+      c.get(L_T0).gget(hi).op(Op.i64_extend_i32_u).i64(BigInt(size)).op(Op.i64_sub).op(Op.i64_le_u);
+      c.op(Op.i32_and);
+      if (write) c.gget(wr).op(Op.i32_and);
+      c.brIf(0);
+    }
+    c.get(L_T0).i32(size).i32(write ? 1 : 0).i32(pc).call(cx.checkFn);
+    c.end();
+  }
+
+  function load(insn: Instruction, pc: number): void {
+    const mode = opMode(insn.code);
+    const size = sizeBytes(opSize(insn.code));
+    if (mode !== Mode.MEM && mode !== Mode.MEMSX) throw new JitCompileError(`unsupported load mode 0x${insn.code.toString(16)}`, pc);
+    if (mode === Mode.MEMSX && size === 8) throw new JitCompileError('sign-extending 8-byte load', pc);
+    address(insn.src, insn.off, size, false, pc);
+    c.get(L_T0).op(Op.i32_wrap_i64);
+    const sx = mode === Mode.MEMSX;
+    c.mem(size === 1 ? (sx ? Op.i64_load8_s : Op.i64_load8_u) : size === 2 ? (sx ? Op.i64_load16_s : Op.i64_load16_u)
+      : size === 4 ? (sx ? Op.i64_load32_s : Op.i64_load32_u) : Op.i64_load);
+    set(insn.dst);
+  }
+
+
+  function store(insn: Instruction, pc: number): void {
+    const mode = opMode(insn.code);
+    const size = sizeBytes(opSize(insn.code));
+    if (mode === Mode.ATOMIC) {
+      if (opClass(insn.code) !== Class.STX || (size !== 4 && size !== 8)) throw new JitCompileError('atomic must be STX of w or dw', pc);
+      return atomic(insn, size, pc);
+    }
+    if (mode !== Mode.MEM) throw new JitCompileError(`unsupported store mode 0x${insn.code.toString(16)}`, pc);
+    address(insn.dst, insn.off, size, true, pc);
+    c.get(L_T0).op(Op.i32_wrap_i64);
+    if (opClass(insn.code) === Class.STX) get(insn.src); else c.i64(BigInt(insn.imm | 0));
+    c.mem(storeOp(size));
+  }
+
+  // WebAssembly here is single-threaded, so an atomic is a plain read-modify-write.
+  function atomic(insn: Instruction, size: number, pc: number): void {
+    const imm = insn.imm;
+    address(insn.dst, insn.off, size, true, pc);
+    const addr = (): void => { c.get(L_T0).op(Op.i32_wrap_i64); };
+    const old = L_T1;
+    addr(); c.mem(loadOpU(size)); c.set(old);
+    const srcV = (): void => { get(insn.src); if (size === 4) c.i64(0xffffffffn).op(Op.i64_and); };
+    if (imm === AtomicOp.XCHG) {
+      addr(); get(insn.src); c.mem(storeOp(size));
+      c.get(old); set(insn.src);
+      return;
+    }
+    if (imm === AtomicOp.CMPXCHG) {
+      get(0); if (size === 4) c.i64(0xffffffffn).op(Op.i64_and);
+      c.get(old).op(Op.i64_eq).if_();
+      addr(); get(insn.src); c.mem(storeOp(size));
+      c.end();
+      c.get(old); set(0);
+      return;
+    }
+    const base = imm & ~AtomicOp.FETCH;
+    const o = base === AtomicOp.ADD ? Op.i64_add : base === AtomicOp.OR ? Op.i64_or : base === AtomicOp.AND ? Op.i64_and
+      : base === AtomicOp.XOR ? Op.i64_xor : -1;
+    if (o < 0 || (imm & ~0xf1) !== 0) throw new JitCompileError(`unknown atomic operation 0x${imm.toString(16)}`, pc);
+    addr(); c.get(old); srcV(); c.op(o); c.mem(storeOp(size));
+    if (imm & AtomicOp.FETCH) { c.get(old); set(insn.src); }
+  }
+
+  function ld(insn: Instruction, pc: number): void {
+    if (insn.code === LDDW) {
+      let value: bigint;
+      if (insn.src === 0) value = BigInt.asUintN(64, insn.imm64 ?? BigInt(insn.imm >>> 0));
+      else if (cx.options.resolvePseudo) value = cx.options.resolvePseudo(insn, pc);
+      else throw new JitCompileError(`lddw with pseudo source ${insn.src} needs a loader`, pc);
+      c.i64(value); set(insn.dst);
+      return;
+    }
+    const mode = opMode(insn.code);
+    if (mode !== Mode.ABS && mode !== Mode.IND) throw new JitCompileError(`unsupported LD mode 0x${insn.code.toString(16)}`, pc);
+    const size = sizeBytes(opSize(insn.code));
+    if (size === 8) throw new JitCompileError('legacy packet load of 8 bytes', pc);
+    // Legacy packet access: r0 = ntoh(*(size *)(packet + imm [+ src])); out of bounds ends the
+    // program with 0, as in the kernel.
+    c.i64(BigInt(insn.imm | 0));
+    if (mode === Mode.IND) { get(insn.src); c.i64(0xffffffffn).op(Op.i64_and).op(Op.i64_add); }
+    c.set(L_T0);
+    c.get(L_T0).gget(cx.g.pktlen).op(Op.i64_extend_i32_u).i64(BigInt(size)).op(Op.i64_sub).op(Op.i64_gt_u);
+    c.gget(cx.g.pktlen).i32(size).op(Op.i32_lt_u).op(Op.i32_or);
+    c.if_();
+    if (start === 0) { c.i64(0n).op(Op.return); } else trap(TrapKind.ABS_OUT_OF_BOUNDS, pc);
+    c.end();
+    c.get(L_T0).op(Op.i32_wrap_i64).gget(cx.g.pktlo).op(Op.i32_add);
+    if (size === 1) { c.mem(Op.i64_load8_u); set(0); return; }
+    if (size === 2) {
+      c.mem(Op.i64_load16_u).set(L_T1);
+      c.get(L_T1).i64(0xffn).op(Op.i64_and).i64(8n).op(Op.i64_shl);
+      c.get(L_T1).i64(8n).op(Op.i64_shr_u).op(Op.i64_or); set(0);
+      return;
+    }
+    c.mem(Op.i64_load32_u).op(Op.i32_wrap_i64); bswap32(); c.op(Op.i64_extend_i32_u); set(0);
+  }
+}
