@@ -18,6 +18,9 @@ export class CompileError extends SourceError {
   constructor(message: string, span: ast.Span) { super(message, span); this.name = 'CompileError'; }
 }
 
+/** A map read before any probe assigned it: the driver retries after compiling the others. */
+export class MapNotYetKnownError extends CompileError {}
+
 /** Everything the programs of one script share. */
 export interface ScriptContext {
   maps: Map<string, ScriptMap>;
@@ -261,7 +264,11 @@ export class ProgramLowering {
       const t = ref.type;
       if (t?.kind === 'aggregate') { kind = t.func; valueType = t.valueType; params = t.params; } else { kind = 'value'; valueType = t ?? I64; }
     }
-    if (!keyTypes) this.fail(`${ref.name} is used before it is assigned`, span);
+    if (!keyTypes) {
+      const e = new MapNotYetKnownError(`${ref.name} is used but never assigned`, span);
+      if (this.script.source !== undefined) e.source = this.script.source;
+      throw e;
+    }
     const m = layoutScriptMap(ref.name, kind, keyTypes, valueType ?? I64, params ?? []);
     this.script.maps.set(ref.name, m);
     return m;
