@@ -5,6 +5,7 @@ import * as ast from '../lang/ast.js';
 import type { Instruction } from '../isa/instruction.js';
 import { expandAttachPoint, ProbeInstance } from '../probes/index.js';
 import { emitProgram } from './emit.js';
+import { eliminateDeadCode } from './dce.js';
 import type { IrFunction } from './ir.js';
 import { CompileError, MapNotYetKnownError, ProgramLowering, ScriptContext } from './lower.js';
 import { globalsSpec, MapSpec, mapSpecOf, ringbufSpec, ScriptMap } from './maps.js';
@@ -103,7 +104,7 @@ export function compileScript(program: ast.Program, options: CompileOptions = {}
 
 function compileOne(probe: ast.Probe, instance: ProbeInstance, script: ScriptContext, name: string): CompiledProgram {
   const lowering = new ProgramLowering(probe, instance, script, name);
-  const ir = lowering.lower();
+  const ir = eliminateDeadCode(lowering.lower());
   const frame = lowering.b.frame;
   const alloc = allocateRegisters(ir, frame);
   const insns = emitProgram(ir, alloc);

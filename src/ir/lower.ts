@@ -519,6 +519,13 @@ export class ProgramLowering {
 
   /** Evaluate an integer/bool/pointer expression into a fresh virtual register. */
   scalar(e: ast.Expr): VReg {
+    // Each instruction carries the innermost expression it computes, for -d and verifier errors.
+    const saved = this.b.loc;
+    this.at(e.span);
+    try { return this.scalarAt(e); } finally { this.b.loc = saved; }
+  }
+
+  private scalarAt(e: ast.Expr): VReg {
     const b = this.b;
     switch (e.kind) {
       case 'Integer': return b.const(e.value);
@@ -752,6 +759,12 @@ export class ProgramLowering {
 
   /** Evaluate a string/tuple expression into a stack buffer. */
   memory(e: ast.Expr): { off: number; type: Type } {
+    const saved = this.b.loc;
+    this.at(e.span);
+    try { return this.memoryAt(e); } finally { this.b.loc = saved; }
+  }
+
+  private memoryAt(e: ast.Expr): { off: number; type: Type } {
     const b = this.b;
     const t = this.typeOf(e);
     switch (e.kind) {

@@ -47,12 +47,13 @@ function debugListing(script: CompiledScript, ast: unknown): string {
     out.push(`Instructions for ${p.instance.name} (${p.insns.length} instructions, stack ${p.stackSize} bytes, ${p.alloc.spilled} spilled):`);
     const pcs = slotOffsets(p.insns);
     const text = disassembleKernel(p.insns).split('\n');
-    let lastLine = -1;
+    let last = '';
     p.insns.forEach((insn, i) => {
       const loc = insn.loc;
-      if (loc && loc.line !== lastLine) {
-        out.push(`; line ${loc.line}: ${loc.text ?? ''}`);
-        lastLine = loc.line;
+      const here = loc ? `; ${loc.line}:${loc.column} ${loc.text ?? ''}` : '';
+      if (loc && here !== last) {
+        out.push(here);
+        last = here;
       }
       out.push(`${String(pcs[i]).padStart(4)}: ${(text[i] ?? '').replace(/^\d+: /, '')}`);
     });
