@@ -237,7 +237,7 @@ export class ProgramLowering {
       const mapRef = target.kind === 'Map' ? target : target.map;
       const keys = target.kind === 'Map' ? [] : target.keys;
       if (s.op === null && s.value.kind === 'Call' && AGGREGATES.has(s.value.name)) return this.aggregate(mapRef, keys, s.value);
-      const m = this.scriptMap(mapRef, s.span);
+      const m = this.script.maps.get(mapRef.name) ?? this.scriptMap(mapRef, s.span, this.keyTypesOf(keys), 'value', this.valueType(s.value));
       if (m.kind !== 'value') this.fail(`cannot assign to ${mapRef.name}: it holds ${m.kind}()`, s.span);
       const key = this.mapKey(m, keys, s.span);
       const val = b.zeroed(m.valueSize, 'map value');
@@ -301,7 +301,16 @@ export class ProgramLowering {
     const t = this.typeOf(k);
     if (t.kind === 'int') return t.literal !== undefined ? I64 : t;
     if (t.kind === 'bool') return { kind: 'int', bits: 8, signed: false };
-    if (t.kind === 'string') return strType(Math.max(t.size, 1));
+    // A literal fixes the layout for every later key, which may be longer (comm, str()).
+    if (t.kind === 'string') return k.kind === 'String' ? strType(Math.max(t.size, this.script.strlen)) : t;
+    return t;
+  }
+
+  /** The stored type of a value assigned to a map: integers widen to 64 bits as in bpftrace. */
+  private valueType(v: ast.Expr): Type {
+    const t = this.typeOf(v);
+    if (t.kind === 'int') return t.literal !== undefined ? I64 : { kind: 'int', bits: 64, signed: t.signed };
+    if (t.kind === 'string') return strType(Math.max(t.size, this.script.strlen));
     return t;
   }
 
@@ -650,8 +659,8 @@ export class ProgramLowering {
       case '-': b.alu('sub', dst, src); break;
       case '*': b.alu('mul', dst, src); break;
       case '/': case '%': {
-        // Division by zero yields 0 in BPF; bpftrace's semantics are the same.
-        b.emit({ op: 'alu', wide: true, alu: op === '/' ? 'div' : 'mod', dst, src, signed });
+        // Unsigned, as bpftrace divides (it warns about signed operands); x/0 is 0 in BPF.
+        b.emit({ op: 'alu', wide: true, alu: op === '/' ? 'div' : 'mod', dst, src });
         break;
       }
       case '&': b.alu('and', dst, src); break;
