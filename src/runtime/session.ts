@@ -18,7 +18,7 @@ import type { MapDump } from '../output/value.js';
 import { attach } from './attach.js';
 import { decodeValue, DecodeContext } from './decode.js';
 import { dumpMap } from './map-dump.js';
-import { RingbufConsumer } from './ringbuf-consumer.js';
+import { RingBufReader } from '../kernel/readers/ringbuf.js';
 
 export interface SessionOptions {
   format: 'text' | 'json';
@@ -62,7 +62,7 @@ export class Session {
   private maps = new Map<string, BpfMap>();
   private loaded: Loaded[] = [];
   private attachments: Closeable[] = [];
-  private ringbuf: RingbufConsumer | undefined;
+  private ringbuf: RingBufReader | undefined;
   private ctx: DecodeContext;
   private formats = new Map<number, FormatPart[]>();
   private finished = false;
@@ -100,8 +100,7 @@ export class Session {
       if (this.options.dryRun) return 0;
       const rb = this.maps.get(RINGBUF_MAP);
       if (rb) {
-        this.ringbuf = new RingbufConsumer(rb);
-        this.ringbuf.watchReadable((r) => this.onRecord(r));
+        this.ringbuf = new RingBufReader(rb, (r) => this.onRecord(r)).start();
       }
       const probes = this.loaded.length;
       for (const l of this.loaded) {
@@ -152,7 +151,7 @@ export class Session {
   }
 
   private drain(): void {
-    this.ringbuf?.drain((r) => this.onRecord(r));
+    this.ringbuf?.poll();
   }
 
   private finish(): void {
