@@ -84,7 +84,7 @@ function aggregate(func: AggregateFunc, min: number, max: number, consts: number
   return {
     min, max,
     type(env) {
-      if (!env.mapValue) env.error(`${func}() must be assigned directly to a map`);
+      if (!env.mapValue) env.error(`${func}() should be directly assigned to a map`);
       let valueType: Type = U64;
       if (env.args.length > 0) {
         const t = env.check(env.args[0]);
@@ -97,7 +97,7 @@ function aggregate(func: AggregateFunc, min: number, max: number, consts: number
         const [lo, hi, step] = params;
         if (lo < 0n) env.error('lhist: invalid min value (must be non-negative literal)', env.args[1]);
         if (hi < 0n) env.error('lhist: invalid max value (must be non-negative literal)', env.args[2]);
-        if (step <= 0n) env.error('lhist: invalid step value (must be greater than zero)', env.args[3]);
+        if (step <= 0n) env.error(`lhist() step must be >= 1 (${step} provided)`, env.args[3]);
         if (lo > hi) env.error('lhist: max value must be greater than min value', env.args[2]);
         if ((hi - lo) / step > 1000n) env.error(`lhist: too many buckets (${(hi - lo) / step}), maximum is 1000`, env.call);
       }
@@ -153,7 +153,7 @@ function formatted(name: string, result: Type, opts: Partial<FunctionRule> = {})
     min: 1, max: Infinity, ...opts,
     type(env) {
       const fmtArg = env.args[0];
-      if (fmtArg.kind !== 'String') return env.error(`${name}() requires a string literal as the first argument`, fmtArg);
+      if (fmtArg.kind !== 'String') { const t = env.check(fmtArg); return env.error(`${name}() expects a string literal${t ? ` (${typeName(t)} provided)` : ''}`, fmtArg); }
       fmtArg.type = str(Buffer.byteLength(fmtArg.value, 'latin1') + 1);
       const types = env.args.slice(1).map((a) => env.check(a));
       if (types.some((t) => t === undefined)) return result;
@@ -231,7 +231,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
         for (let i = 1; i < env.args.length; i++) env.constInt(env.args[i], i === 1 ? 'print() top' : 'print() div');
         return VOID;
       }
-      if (env.args.length > 1) env.error('print(): only a map can be printed with top and div arguments', env.args[1]);
+      if (env.args.length > 1) env.error(`Non-map print() only takes 1 argument, ${env.args.length} found`, env.call);
       const t = env.check(a);
       if (t && t.kind === 'void') env.error('print(): the argument has no value', a);
       return VOID;

@@ -541,7 +541,7 @@ class Checker {
         return;
       }
       if (value.kind === 'void') this.error(`Value of type void cannot be assigned to ${name}`, s.value);
-      if (value.kind === 'aggregate') this.error(`${callName(s.value)}() must be assigned directly to a map`, s.value);
+      if (value.kind === 'aggregate') this.error(`${callName(s.value)}() should be directly assigned to a map`, s.value);
       if (value.kind === 'int') value = strip(value);
       const prev = this.vars.get(name);
       if (!this.declared(name)) this.declare(name);
@@ -728,7 +728,7 @@ class Checker {
         if (t.kind === 'Variable') {
           if (!this.declared(t.name)) this.error(`Undefined or undeclared variable: ${t.name}`, t);
           const vt = this.expr(t);
-          if (vt && !(vt.kind === 'int' || vt.kind === 'pointer')) this.error(`The ${e.op} operator must be applied to an integer or pointer (${typeName(vt)} provided)`, e);
+          if (vt && !(vt.kind === 'int' || vt.kind === 'pointer')) this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(vt)}'`, e);
           return vt;
         }
         if (t.kind === 'Map' || t.kind === 'MapAccess') {
@@ -739,7 +739,7 @@ class Checker {
             info.value = I64;
             this.changed = true;
           }
-          if (!(info.value.kind === 'int' || info.value.kind === 'pointer')) this.error(`The ${e.op} operator must be applied to an integer or pointer (${mapNode.name} holds ${typeName(info.value)})`, e);
+          if (!(info.value.kind === 'int' || info.value.kind === 'pointer')) this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(info.value)}'`, e);
           mapNode.type = info.value;
           t.type = info.value;
           return info.value;
@@ -882,7 +882,7 @@ class Checker {
         this.error(`${what} must be a string literal`, x);
       },
       mapArg: (x, what) => {
-        if (x.kind !== 'Map') this.error(`${what} expects a map argument`, x);
+        if (x.kind !== 'Map') this.error(`${what.replace(/\(\)$/, '')}() expects a map to be provided`, x);
         const info = this.useMap(x, undefined);
         x.type = info.value;
         if (this.final && info.value === undefined) this.error(`Undefined map: ${x.name}`, x);
@@ -987,7 +987,7 @@ class Checker {
     const li = asInt(l);
     const ri = asInt(r);
     if (!li || !ri) return mismatch();
-    if ((op === '/' || op === '%') && right.kind === 'Integer' && right.value === 0n) this.error('Division by zero', right);
+    if ((op === '/' || op === '%') && right.kind === 'Integer' && right.value === 0n) this.warn('Division by zero (the result is 0 in BPF)', right);
     if (op === '<<' || op === '>>') return strip(li.literal !== undefined && ri.literal === undefined ? I64 : li);
     let t = promoteInts(li, ri);
     // Subtraction yields a signed type (it is addition of a negative number).
@@ -1014,6 +1014,8 @@ class Checker {
         this.condition(t, e.operand, "'!'");
         return BOOL;
       case '*':
+        // bpftrace reads 8 bytes through an integer used as an address.
+        if (t.kind === 'int') return U64;
         if (t.kind !== 'pointer') this.error(`Can not dereference non-pointer type '${typeName(t)}'`, e);
         if (t.target.kind === 'void') this.error('Can not dereference a void pointer', e);
         return t.target;
@@ -1089,7 +1091,7 @@ class Checker {
       }
       return f.type;
     }
-    this.error(`Can not access field '${name}' on type '${typeName(base)}'`, node);
+    this.error(`Can not access field '${name}' on expression of type '${typeName(base)}'`, node);
   }
 
   private lookupStruct(name: string): StructTypeT | undefined {
