@@ -7,7 +7,7 @@
 // oracle/locked.ts. A live bpftrace mismatch is always a failure: the expectation is wrong.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { needs } from '../support/environment.js';
 import { comparable, fromBpftrace017 } from './oracle/differences.js';
 import { LOCKED } from './oracle/locked.js';
@@ -63,9 +63,14 @@ describe('oracle: bpftrace language scripts', () => {
     });
   }
 
-  after(() => {
+  // Runs last (tests in a suite run in order): the one-line summary the lead reads in CI logs.
+  test('summary', (t) => {
     const ran = tally.passing + tally.todo + tally.failed;
-    console.log(`# oracle: ${scripts.length} scripts, ${tally.passing} passing, ${tally.todo} todo` +
-      (tally.failed ? `, ${tally.failed} FAILED` : '') + (ran < scripts.length ? `, ${scripts.length - ran} not run` : ''));
+    const line = `oracle: ${scripts.length} scripts, ${tally.passing} passing, ${tally.todo} todo` +
+      (tally.failed ? `, ${tally.failed} FAILED` : '') +
+      (ran < scripts.length ? `, ${scripts.length - ran} not run (skipped)` : '');
+    t.diagnostic(line);
+    for (const todo of todos) t.diagnostic(`todo ${todo}`);
+    process.stderr.write(line + '\n');
   });
 });
