@@ -18,6 +18,9 @@ export class CompileError extends SourceError {
   constructor(message: string, span: ast.Span) { super(message, span); this.name = 'CompileError'; }
 }
 
+/** A map read before any probe assigned it: the driver retries after compiling the others. */
+export class MapNotYetKnownError extends CompileError {}
+
 /** Everything the programs of one script share. */
 export interface ScriptContext {
   maps: Map<string, ScriptMap>;
@@ -234,7 +237,7 @@ export class ProgramLowering {
       const mapRef = target.kind === 'Map' ? target : target.map;
       const keys = target.kind === 'Map' ? [] : target.keys;
       if (s.op === null && s.value.kind === 'Call' && AGGREGATES.has(s.value.name)) return this.aggregate(mapRef, keys, s.value);
-      const m = this.scriptMap(mapRef, s.span);
+      const m = this.script.maps.get(mapRef.name) ?? this.scriptMap(mapRef, s.span, this.keyTypesOf(keys), 'value', this.valueType(s.value));
       if (m.kind !== 'value') this.fail(`cannot assign to ${mapRef.name}: it holds ${m.kind}()`, s.span);
       const key = this.mapKey(m, keys, s.span);
       const val = b.zeroed(m.valueSize, 'map value');
@@ -261,7 +264,11 @@ export class ProgramLowering {
       const t = ref.type;
       if (t?.kind === 'aggregate') { kind = t.func; valueType = t.valueType; params = t.params; } else { kind = 'value'; valueType = t ?? I64; }
     }
-    if (!keyTypes) this.fail(`${ref.name} is used before it is assigned`, span);
+    if (!keyTypes) {
+      const e = new MapNotYetKnownError(`${ref.name} is used but never assigned`, span);
+      if (this.script.source !== undefined) e.source = this.script.source;
+      throw e;
+    }
     const m = layoutScriptMap(ref.name, kind, keyTypes, valueType ?? I64, params ?? []);
     this.script.maps.set(ref.name, m);
     return m;
@@ -294,7 +301,16 @@ export class ProgramLowering {
     const t = this.typeOf(k);
     if (t.kind === 'int') return t.literal !== undefined ? I64 : t;
     if (t.kind === 'bool') return { kind: 'int', bits: 8, signed: false };
-    if (t.kind === 'string') return strType(Math.max(t.size, 1));
+    // A literal fixes the layout for every later key, which may be longer (comm, str()).
+    if (t.kind === 'string') return k.kind === 'String' ? strType(Math.max(t.size, this.script.strlen)) : t;
+    return t;
+  }
+
+  /** The stored type of a value assigned to a map: integers widen to 64 bits as in bpftrace. */
+  private valueType(v: ast.Expr): Type {
+    const t = this.typeOf(v);
+    if (t.kind === 'int') return t.literal !== undefined ? I64 : { kind: 'int', bits: 64, signed: t.signed };
+    if (t.kind === 'string') return strType(Math.max(t.size, this.script.strlen));
     return t;
   }
 
@@ -512,6 +528,13 @@ export class ProgramLowering {
 
   /** Evaluate an integer/bool/pointer expression into a fresh virtual register. */
   scalar(e: ast.Expr): VReg {
+    // Each instruction carries the innermost expression it computes, for -d and verifier errors.
+    const saved = this.b.loc;
+    this.at(e.span);
+    try { return this.scalarAt(e); } finally { this.b.loc = saved; }
+  }
+
+  private scalarAt(e: ast.Expr): VReg {
     const b = this.b;
     switch (e.kind) {
       case 'Integer': return b.const(e.value);
@@ -636,8 +659,8 @@ export class ProgramLowering {
       case '-': b.alu('sub', dst, src); break;
       case '*': b.alu('mul', dst, src); break;
       case '/': case '%': {
-        // Division by zero yields 0 in BPF; bpftrace's semantics are the same.
-        b.emit({ op: 'alu', wide: true, alu: op === '/' ? 'div' : 'mod', dst, src, signed });
+        // Unsigned, as bpftrace divides (it warns about signed operands); x/0 is 0 in BPF.
+        b.emit({ op: 'alu', wide: true, alu: op === '/' ? 'div' : 'mod', dst, src });
         break;
       }
       case '&': b.alu('and', dst, src); break;
@@ -745,6 +768,12 @@ export class ProgramLowering {
 
   /** Evaluate a string/tuple expression into a stack buffer. */
   memory(e: ast.Expr): { off: number; type: Type } {
+    const saved = this.b.loc;
+    this.at(e.span);
+    try { return this.memoryAt(e); } finally { this.b.loc = saved; }
+  }
+
+  private memoryAt(e: ast.Expr): { off: number; type: Type } {
     const b = this.b;
     const t = this.typeOf(e);
     switch (e.kind) {

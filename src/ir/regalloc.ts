@@ -55,6 +55,7 @@ export function liveIntervals(fn: IrFunction): Interval[] {
 
 export function allocateRegisters(fn: IrFunction, frame: StackFrame, registers: readonly number[] = ALLOCATABLE): Allocation {
   const locations = new Map<number, Location>();
+  frame.sealBuffers();
   const free = [...registers];
   let active: (Interval & { reg: number })[] = [];
   let spilled = 0;

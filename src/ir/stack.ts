@@ -38,6 +38,9 @@ export class StackFrame {
   mark(): number { return this.used; }
   release(mark: number): void { this.used = mark; }
 
+  /** Allocate from now on above everything ever used (spill slots must not alias buffers). */
+  sealBuffers(): void { this.used = this.high; }
+
   get size(): number { return this.high; }
   get inUse(): number { return this.used; }
 }
