@@ -78,6 +78,8 @@ export class Interpreter implements ExecutionEngine {
   private readonly traps = new Map<number, { kind: VmErrorKind; detail: string }>();
   private readonly helperAt: (HelperFunction | undefined)[];
   private readonly stack: Region;
+  /** Where run(Uint8Array) copies its input; kept while inputs keep the same size. */
+  private scratch: Region | undefined;
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * 10);
   private readonly context: { memory: VmMemory; input: Region | undefined; trace: (line: string) => void };
   /** Bounds of the region found by the last slow-path access (read by the run loop). */
@@ -293,39 +295,45 @@ export class Interpreter implements ExecutionEngine {
   // Running
 
   run(input?: Uint8Array | Region): bigint {
-    if (input === undefined) return this.execute([0n, 0n], undefined);
+    if (input === undefined) return this.execute(0, 0, undefined, undefined);
     if (input instanceof Uint8Array) {
-      const region = this.memory.map(Math.max(1, input.length), 'ctx', true, 'input');
-      try {
-        this.memory.write(region, input);
-        return this.execute([BigInt(region.start), BigInt(input.length)], { ...region, size: input.length });
-      } finally {
-        this.memory.unmap(region);
+      // The copy lives in a scratch region kept for the next run of the same size (mapping and
+      // unmapping per run would dominate short programs); dispose() releases it.
+      let region = this.scratch;
+      if (region === undefined || region.size !== input.length) {
+        if (region) this.memory.unmap(region);
+        region = this.scratch = this.memory.map(input.length, 'ctx', true, 'input');
       }
+      this.memory.bytes.set(input, region.start);
+      return this.execute(region.start, input.length, region, undefined);
     }
-    return this.execute([BigInt(input.start), BigInt(input.size)], input);
+    return this.execute(input.start, input.size, input, undefined);
   }
 
   call(args: readonly bigint[]): bigint {
-    return this.execute(args, undefined);
+    return this.execute(0, 0, undefined, args);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.memory.unmap(this.stack);
+    if (this.scratch) this.memory.unmap(this.scratch);
+    this.scratch = undefined;
   }
 
-  private execute(args: readonly bigint[], input: Region | undefined): bigint {
+  private execute(r1: number, r2: number, input: Region | undefined, args: readonly bigint[] | undefined): bigint {
     if (this.disposed) throw new Error('Interpreter used after dispose()');
     const L = this.L, H = this.H;
     for (let r = 0; r <= 10; r++) L[r] = H[r] = 0;
-    for (let r = 0; r < 5 && r < args.length; r++) this.setRegister(r + 1, args[r]);
+    L[1] = r1;
+    L[2] = r2;
+    if (args) for (let r = 0; r < 5 && r < args.length; r++) this.setRegister(r + 1, args[r]);
     const top = this.stack.start + this.stack.size;
     L[10] = top;
     this.frameBottom = top - STACK_SIZE;
-    // A fresh, zeroed stack each run: runs are deterministic and comparable across engines.
-    this.memory.bytes.fill(0, this.stack.start, top);
+    // A zeroed frame each run (and each call): runs are deterministic and comparable across engines.
+    this.memory.bytes.fill(0, top - STACK_SIZE, top);
     this.context.input = input;
     try {
       return this.loop(input);
@@ -587,6 +595,7 @@ export class Interpreter implements ExecutionEngine {
             depth++;
             L[10] -= STACK_SIZE;
             this.frameBottom -= STACK_SIZE;
+            mem.bytes.fill(0, this.frameBottom, this.frameBottom + STACK_SIZE);
             pc = T[pc];
             continue;
           }
