@@ -780,7 +780,7 @@ export class Interpreter implements ExecutionEngine {
     } catch (e) {
       if (e instanceof MemoryFault) {
         const reg = `r${r} = 0x${base.toString(16)}`;
-        throw new VmError('memory-fault', `${e.message} (${reg}, off ${this.O[pc]})`, pc, this.insnAt[pc], e);
+        throw new VmError('memory-fault', `${this.describeFault(e, a, n, what)} (${reg}, off ${this.O[pc]})`, pc, this.insnAt[pc], e);
       }
       throw e;
     }
@@ -794,6 +794,27 @@ export class Interpreter implements ExecutionEngine {
     this.cacheStart = start;
     this.cacheEnd = region.start + region.size;
     return a;
+  }
+
+  /**
+   * VmMemory says an address is "outside every mapped region"; when it lies just past (or before)
+   * a region, name that region and the distance, which is what the user needs to find the bug.
+   */
+  private describeFault(e: MemoryFault, a: number, n: number, what: string): string {
+    if (!/outside every mapped region/.test(e.message)) return e.message;
+    let best: { region: Region; distance: number; after: boolean } | undefined;
+    for (const region of this.memory.mapped()) {
+      const end = region.start + region.size;
+      const after = a >= end;
+      const distance = after ? a - end : region.start - (a + n);
+      if (distance >= 0 && distance < 4096 && (!best || distance < best.distance)) best = { region, distance, after };
+    }
+    if (!best) return e.message;
+    const r = best.region;
+    const where = best.after
+      ? (best.distance === 0 ? `just past the end of ${r.name}` : `${best.distance} bytes past the end of ${r.name}`)
+      : `${best.distance + n} bytes before the start of ${r.name}`;
+    return `${what} of ${n} bytes at 0x${a.toString(16)}: ${where} (${r.size} bytes at 0x${r.start.toString(16)})`;
   }
 
   /** Call a helper with r1-r5; returns r0 to end the program with if it stopped it. */
