@@ -131,8 +131,12 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const funcIndex = new Map<number, number>();
   starts.forEach((start, i) => funcIndex.set(start, mod.declareFunc(FUNC_PARAMS, [I64], i === 0 ? 'main' : undefined)));
 
-  // The JS entry point: pointers fit in 32 bits, so no BigInt crosses the boundary on the way in.
-  const entry = mod.declareFunc([I32, I32, I32], [I64], 'run');
+  // The JS entry points. Setting a wasm global from JS costs tens of ns, so the per-run state
+  // (fast windows, packet, fuel) comes in as i32 parameters of one call and is stored by wasm;
+  // pointers fit in 32 bits, so no BigInt crosses the boundary on the way in.
+  const setupParams: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32];
+  const setup = mod.declareFunc(setupParams, [], 'setup');
+  const entry = mod.declareFunc([I32, I32, ...setupParams], [I64], 'run');
 
   starts.forEach((start, fi) => {
     const end = fi + 1 < starts.length ? starts[fi + 1] : totalSlots;
@@ -142,9 +146,20 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     mod.defineFunc(funcIndex.get(start)!, LOCALS, body);
   });
 
+  const s = new Code();
+  (['w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'fuel'] as const).forEach((name, i) => { s.get(i).gset(g[name]); });
+  s.i32(0).gset(g.depth);
+  // A fresh, zeroed stack each run (as the interpreter does: runs are deterministic). Without
+  // local calls only the main frame is reachable, since accesses below it fault.
+  const zeroFrom = starts.length > 1 ? options.stack.start : options.stack.start + options.stack.size - STACK_SIZE;
+  s.i32(zeroFrom).i32(0).i32(options.stack.start + options.stack.size - zeroFrom).memoryFill();
+  mod.defineFunc(setup, [], s);
+
   const e = new Code();
+  for (let i = 0; i < setupParams.length; i++) e.get(2 + i);
+  e.call(setup);
   e.get(0).op(Op.i64_extend_i32_u).get(1).op(Op.i64_extend_i32_u).i64(0n).i64(0n).i64(0n)
-    .get(2).op(Op.i64_extend_i32_u).call(funcIndex.get(0)!);
+    .i64(BigInt(options.stack.start + options.stack.size)).call(funcIndex.get(0)!);
   mod.defineFunc(entry, [], e);
 
   return { bytes: mod.finish(), helpers: helperIds, usesCallx, traps };
