@@ -242,6 +242,7 @@ export class Interpreter implements ExecutionEngine {
       }
       case Class.ST:
         if (opMode(code) !== Mode.MEM) return bad('invalid store mode');
+        this.S[pc] = immReg; // the stored immediate, sign-extended for stdw
         return;
       case Class.STX: {
         const mode = opMode(code);
@@ -615,44 +616,85 @@ export class Interpreter implements ExecutionEngine {
             continue;
           }
 
-          // ---------------- loads: dst = *(size *)(src + off)
-          case 0x61: case 0x69: case 0x71: case 0x79: case 0x81: case 0x89: case 0x91: {
-            const c = op[pc], s = S[pc], d = D[pc];
-            const n = c === 0x79 ? 8 : c === 0x61 || c === 0x81 ? 4 : c === 0x69 || c === 0x89 ? 2 : 1;
+          // ---------------- loads: dst = *(size *)(src + off). One case per width: the inline
+          // check against the cached region is the whole cost of a load on the fast path.
+
+          case 0x61: {
+            const s = S[pc], d = D[pc];
             let a = (L[s] >>> 0) + O[pc];
-            if (H[s] !== 0 || a < rs || a + n > re) {
-              this.lastPc = pc;
-              a = this.slowAccess(pc, s, n, false);
-              rs = this.cacheStart; re = this.cacheEnd;
-            }
-            switch (c) {
-              case 0x61: L[d] = dv.getInt32(a, true); H[d] = 0; break;
-              case 0x69: L[d] = dv.getUint16(a, true); H[d] = 0; break;
-              case 0x71: L[d] = dv.getUint8(a); H[d] = 0; break;
-              case 0x79: L[d] = dv.getInt32(a, true); H[d] = dv.getInt32(a + 4, true); break;
-              case 0x81: { const v = dv.getInt32(a, true); L[d] = v; H[d] = v >> 31; break; }
-              case 0x89: { const v = dv.getInt16(a, true); L[d] = v; H[d] = v >> 31; break; }
-              default: { const v = dv.getInt8(a); L[d] = v; H[d] = v >> 31; break; }
-            }
+            if (H[s] !== 0 || a < rs || a + 4 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 4, false); rs = this.cacheStart; re = this.cacheEnd; }
+            L[d] = dv.getInt32(a, true); H[d] = 0;
             pc++; continue;
           }
-          // ---------------- stores: *(size *)(dst + off) = src | imm
-          case 0x62: case 0x6a: case 0x72: case 0x7a: case 0x63: case 0x6b: case 0x73: case 0x7b: {
-            const c = op[pc], d = D[pc];
-            const size = c & 0x18;
-            const n = size === Size.DW ? 8 : size === Size.W ? 4 : size === Size.H ? 2 : 1;
+          case 0x69: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 2 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 2, false); rs = this.cacheStart; re = this.cacheEnd; }
+            L[d] = dv.getUint16(a, true); H[d] = 0;
+            pc++; continue;
+          }
+          case 0x71: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 1 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 1, false); rs = this.cacheStart; re = this.cacheEnd; }
+            L[d] = dv.getUint8(a); H[d] = 0;
+            pc++; continue;
+          }
+          case 0x79: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 8 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 8, false); rs = this.cacheStart; re = this.cacheEnd; }
+            L[d] = dv.getInt32(a, true); H[d] = dv.getInt32(a + 4, true);
+            pc++; continue;
+          }
+          case 0x81: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 4 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 4, false); rs = this.cacheStart; re = this.cacheEnd; }
+            const v = dv.getInt32(a, true); L[d] = v; H[d] = v >> 31;
+            pc++; continue;
+          }
+          case 0x89: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 2 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 2, false); rs = this.cacheStart; re = this.cacheEnd; }
+            const v = dv.getInt16(a, true); L[d] = v; H[d] = v >> 31;
+            pc++; continue;
+          }
+          case 0x91: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 1 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 1, false); rs = this.cacheStart; re = this.cacheEnd; }
+            const v = dv.getInt8(a); L[d] = v; H[d] = v >> 31;
+            pc++; continue;
+          }
+          // ---------------- stores: *(size *)(dst + off) = src, or imm (which S points at, like ALU K forms)
+          case 0x62: case 0x63: {
+            const d = D[pc], s = S[pc];
             let a = (L[d] >>> 0) + O[pc];
-            if (H[d] !== 0 || a < ws || a + n > we) {
-              this.lastPc = pc;
-              a = this.slowAccess(pc, d, n, true);
-              ws = this.cacheStart; we = this.cacheEnd;
-            }
-            const s = S[pc];
-            const lo = (c & 7) === Class.STX ? L[s] : I[pc];
-            if (n === 4) dv.setInt32(a, lo, true);
-            else if (n === 8) { dv.setInt32(a, lo, true); dv.setInt32(a + 4, (c & 7) === Class.STX ? H[s] : lo >> 31, true); }
-            else if (n === 2) dv.setInt16(a, lo, true);
-            else dv.setInt8(a, lo);
+            if (H[d] !== 0 || a < ws || a + 4 > we) { this.lastPc = pc; a = this.slowAccess(pc, d, 4, true); ws = this.cacheStart; we = this.cacheEnd; }
+            dv.setInt32(a, L[s], true);
+            pc++; continue;
+          }
+          case 0x6a: case 0x6b: {
+            const d = D[pc], s = S[pc];
+            let a = (L[d] >>> 0) + O[pc];
+            if (H[d] !== 0 || a < ws || a + 2 > we) { this.lastPc = pc; a = this.slowAccess(pc, d, 2, true); ws = this.cacheStart; we = this.cacheEnd; }
+            dv.setInt16(a, L[s], true);
+            pc++; continue;
+          }
+          case 0x72: case 0x73: {
+            const d = D[pc], s = S[pc];
+            let a = (L[d] >>> 0) + O[pc];
+            if (H[d] !== 0 || a < ws || a + 1 > we) { this.lastPc = pc; a = this.slowAccess(pc, d, 1, true); ws = this.cacheStart; we = this.cacheEnd; }
+            dv.setInt8(a, L[s]);
+            pc++; continue;
+          }
+          case 0x7a: case 0x7b: {
+            const d = D[pc], s = S[pc];
+            let a = (L[d] >>> 0) + O[pc];
+            if (H[d] !== 0 || a < ws || a + 8 > we) { this.lastPc = pc; a = this.slowAccess(pc, d, 8, true); ws = this.cacheStart; we = this.cacheEnd; }
+            dv.setInt32(a, L[s], true); dv.setInt32(a + 4, H[s], true);
             pc++; continue;
           }
           case 0xc3: case 0xdb: {
