@@ -162,6 +162,7 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
             break;
           }
         } else if (op === JmpOp.CALL) {
+          if (insn.code !== (Class.JMP | JmpOp.CALL)) env.fail(`unknown opcode ${insn.code.toString(16)}`);
           if (insn.src === CallSrc.LOCAL) {
             localCall(env, st, pc + 1);
             next = pc + insn.imm + 1;
