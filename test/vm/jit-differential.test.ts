@@ -117,3 +117,46 @@ test('known kernel disagreement: verifier precision through fetching atomics on 
   assert.equal(runKernelXdp(program, packet).retval, 2);
   assert.equal(runXdp('jit', program, packet).retval, 2);
 });
+
+// KERNEL_CMPXCHG32_ZEXT (Linux 6.18, x86-64 JIT): after a 32-bit cmpxchg that succeeds, x86
+// leaves R0's upper half as it was (cmpxchg does not write EAX on success), so the verifier must
+// insert a zero-extension; it does so only when it sees a 64-bit read of R0 on the path. Here that
+// read lies beyond a prune point (`join`) first reached by another path, so the cmpxchg path is
+// pruned and R0 keeps 0x2 in its upper half: the ISA says r0 >> 32 = 0, the kernel returns 2.
+export const KERNEL_CMPXCHG32_ZEXT = `
+  ldxw %r2, [%r1+0]
+  ldxw %r3, [%r1+4]
+  mov %r4, %r2
+  add %r4, 8
+  mov %r0, 0
+  jgt %r4, %r3, out
+  ldxb %r6, [%r2+4]
+  ldxw %r0, [%r2+0]
+  lddw %r3, 0x200000000
+  or %r0, %r3
+  stxdw [%r10-8], %r0
+  jeq %r6, 0, swap
+  mov %r0, 5
+  ja join
+swap:
+  mov %r5, 0
+  lock cmpxchg32 [%r10-8], %r5
+join:
+  rsh %r0, 32
+out:
+  exit`;
+
+test('known kernel disagreement: r0 not zero-extended after a 32-bit cmpxchg', needs(), (t) => {
+  const program = assemble(KERNEL_CMPXCHG32_ZEXT);
+  const packet = new Uint8Array(64);
+  packet[4] = 0; // the cmpxchg path, explored second and pruned at `join`
+  assert.equal(runXdp('interpreter', program, packet).retval, 0);
+  assert.equal(runXdp('jit', program, packet).retval, 0);
+  const kernel = runKernelXdp(program, packet);
+  assert.equal(kernel.rejected, undefined);
+  if (kernel.retval === 0) t.diagnostic('the kernel now agrees: KERNEL_CMPXCHG32_ZEXT looks fixed');
+  else assert.equal(kernel.retval, 2, 'the kernel returns neither the right answer nor the known wrong one');
+  packet[4] = 1; // the other path: everyone agrees
+  assert.equal(runKernelXdp(program, packet).retval, 0);
+  assert.equal(runXdp('jit', program, packet).retval, 0);
+});

@@ -95,7 +95,7 @@ export class JitProgram implements ExecutionEngine {
             : `trap ${kind}`);
         throw new VmError(TRAP_KIND[kind] ?? 'invalid-instruction', detail, pc, this.insnAt.get(pc));
       },
-      check: (addr: bigint, size: number, write: number, pc: number): void => this.slowCheck(addr, size, write !== 0, pc),
+      check: (addr: bigint, size: number, write: number, pc: number): bigint => this.slowCheck(addr, size, write !== 0, pc),
     };
     for (const id of compiled.helpers) env[`h${id}`] = this.helperImport(id);
     if (compiled.usesCallx) {
@@ -128,8 +128,12 @@ export class JitProgram implements ExecutionEngine {
     };
   }
 
-  /** An access outside the fast windows: look the region up, or fault like the interpreter. */
-  private slowCheck(addr: bigint, size: number, write: boolean, pc: number): void {
+  /**
+   * An access outside the fast windows: look the region up, or fault like the interpreter.
+   * Returns the region's bounds for compiled code to cache (start | end << 32), or -1 for the
+   * stack and the input region, whose checks depend on more than their bounds.
+   */
+  private slowCheck(addr: bigint, size: number, write: boolean, pc: number): bigint {
     const a = BigInt.asUintN(64, addr);
     const what = write ? 'write' : 'read';
     const insn = this.insnAt.get(pc);
@@ -145,9 +149,13 @@ export class JitProgram implements ExecutionEngine {
     // The fast path covers the stack from the current frame up: a stack address here is below it.
     if (region === this.stack) throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} is below the 512-byte stack frame`, pc, insn);
     // The kept input region may be larger than the current input.
-    if (region === this.inputRegion && n + size > region.start + this.inputLength) {
-      throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} runs past the end of input (${this.inputLength} bytes at 0x${region.start.toString(16)})`, pc, insn);
+    if (region === this.inputRegion) {
+      if (n + size > region.start + this.inputLength) {
+        throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} runs past the end of input (${this.inputLength} bytes at 0x${region.start.toString(16)})`, pc, insn);
+      }
+      return -1n;
     }
+    return BigInt(region.start) | (BigInt(region.start + region.size) << 32n);
   }
 
   /** Frame pointer of the main function: the top of the stack region. */
