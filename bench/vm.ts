@@ -9,6 +9,7 @@ import { assemble } from '../src/isa/assembler.js';
 import { Instruction } from '../src/isa/instruction.js';
 import { EngineOptions, ExecutionEngine } from '../src/vm/engine.js';
 import { Interpreter } from '../src/vm/interpreter.js';
+import { JitProgram } from '../src/vm/jit/jit.js';
 import { VmMemory } from '../src/vm/memory.js';
 import { conformanceHelpers, loadConformance } from '../test/oracles/conformance.js';
 
@@ -19,6 +20,7 @@ export interface BenchEngine {
 
 export const ENGINES: BenchEngine[] = [
   { name: 'interpreter', build: (program, options) => new Interpreter(program, options) },
+  { name: 'jit', build: (program, options) => new JitProgram(program, options) },
 ];
 
 interface Case {
