@@ -132,10 +132,13 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
     if (roll < 45) return movsx(s);
     if (roll < 47) { b.lddw(dst(s), rnd.u64()); return; }
     if (roll < 56) return s.callee ? alu(s) : packetFixed(s);
-    if (roll < 61) return s.callee ? alu(s) : packetVariable(s);
+    // Branches inside a nested loop multiply the kernel verifier's paths (it walks every
+    // iteration), so the inner loop of two is straight-line code.
+    const straight = s.loops >= 2;
+    if (roll < 61) return s.callee || straight ? alu(s) : packetVariable(s);
     if (roll < 70) return stack(s);
     if (roll < 76) return atomic(s);
-    if (roll < 92 && s.depth < 4) return ifBlock(s);
+    if (roll < 92 && s.depth < 4 && !straight) return ifBlock(s);
     if (roll < 97 && s.loops < 2 && s.depth < 3) return loop(s);
     // No calls inside loops: the kernel verifier walks every iteration of the callee too.
     if (roll < 99 && !s.callee && s.loops === 0 && s.writable.some((r) => r.n === 0)) return call(s);
