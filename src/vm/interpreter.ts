@@ -767,7 +767,18 @@ export class Interpreter implements ExecutionEngine {
     }
   }
 
+  /** A register as u64. Most values handed to helpers (pointers, sizes, ids) fit in 32 bits. */
+  private getRegister(r: number): bigint {
+    const hi = this.H[r];
+    return hi === 0 ? BigInt(this.L[r] >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(this.L[r] >>> 0);
+  }
+
   private setRegister(r: number, value: bigint): void {
+    if (value >= 0n && value <= 0xffffffffn) { // the common case, without 64-bit BigInt arithmetic
+      this.L[r] = Number(value);
+      this.H[r] = 0;
+      return;
+    }
     const v = BigInt.asUintN(64, value);
     this.L[r] = Number(BigInt.asIntN(32, v));
     this.H[r] = Number(BigInt.asIntN(32, v >> 32n));
@@ -809,20 +820,21 @@ export class Interpreter implements ExecutionEngine {
    * cacheStart/cacheEnd for the inline check. The stack counts only from the current frame up.
    */
   private slowAccess(pc: number, r: number, n: number, write: boolean): number {
-    const base = (BigInt(this.H[r] >>> 0) << 32n) | BigInt(this.L[r] >>> 0);
-    const addr = BigInt.asUintN(64, base + BigInt(this.O[pc]));
     const what = write ? 'write' : 'read';
-    if (addr > 0xffffffffn) {
-      throw new VmError('memory-fault', `${what} of ${n} bytes at 0x${addr.toString(16)}: not an address in VM memory`, pc, this.insnAt[pc]);
+    // A register that holds an address has a zero high half; anything else is reported with
+    // the full 64-bit value (BigInt only on that failing path).
+    const a = this.H[r] === 0 ? (this.L[r] >>> 0) + this.O[pc] : -1;
+    const base = (): string => `0x${this.getRegister(r).toString(16)}`;
+    if (a < 0 || a > 0xffffffff) {
+      const addr = BigInt.asUintN(64, this.getRegister(r) + BigInt(this.O[pc]));
+      throw new VmError('memory-fault', `${what} of ${n} bytes at 0x${addr.toString(16)}: not an address in VM memory (r${r} = ${base()}, off ${this.O[pc]})`, pc, this.insnAt[pc]);
     }
-    const a = Number(addr);
     let region: Region;
     try {
       region = this.memory.check(a, n, write);
     } catch (e) {
       if (e instanceof MemoryFault) {
-        const reg = `r${r} = 0x${base.toString(16)}`;
-        throw new VmError('memory-fault', `${this.describeFault(e, a, n, what)} (${reg}, off ${this.O[pc]})`, pc, this.insnAt[pc], e);
+        throw new VmError('memory-fault', `${this.describeFault(e, a, n, what)} (r${r} = ${base()}, off ${this.O[pc]})`, pc, this.insnAt[pc], e);
       }
       throw e;
     }
@@ -861,8 +873,7 @@ export class Interpreter implements ExecutionEngine {
 
   /** Call a helper with r1-r5; returns r0 to end the program with if it stopped it. */
   private callHelper(fn: HelperFunction): bigint | undefined {
-    const L = this.L, H = this.H;
-    const arg = (r: number): bigint => (BigInt(H[r] >>> 0) << 32n) | BigInt(L[r] >>> 0);
+    const arg = (r: number): bigint => this.getRegister(r);
     let result: bigint;
     try {
       result = fn(this.context as HelperContext, arg(1), arg(2), arg(3), arg(4), arg(5));
