@@ -22,8 +22,10 @@ import { VmError, VmErrorKind } from './errors.js';
 import { defaultHelpers, HelperContext, HelperFunction, HelperRegistry, StopProgram } from './helpers.js';
 import { MemoryFault, Region, VmMemory } from './memory.js';
 
-// Internal opcodes beyond the 8-bit ones, for variants told apart by `off` (kept dense so the
-// dispatch switch compiles to a jump table).
+// Internal opcodes beyond the 8-bit ones, for variants told apart by `off`. The dispatch switch
+// spells them as literals: V8 only builds a jump table for a switch whose labels are all Smi
+// literals (with a named constant anywhere it becomes a chain of comparisons), and they are kept
+// dense for the same reason.
 const OP_SDIV64 = 0x100, OP_SMOD64 = 0x101, OP_SDIV32 = 0x102, OP_SMOD32 = 0x103;
 const OP_MOVSX8_64 = 0x104, OP_MOVSX16_64 = 0x105, OP_MOVSX32_64 = 0x106, OP_MOVSX8_32 = 0x107, OP_MOVSX16_32 = 0x108;
 const OP_CALL_LOCAL = 0x109, OP_TRAP = 0x10a;
@@ -443,7 +445,7 @@ export class Interpreter implements ExecutionEngine {
             else { const t = bswap32(L[d]); L[d] = bswap32(H[d]); H[d] = t; }
             pc++; continue;
           }
-          case OP_SDIV64: {
+          case 0x100: /* OP_SDIV64 */ {
             const d = D[pc], s = S[pc];
             if (L[s] === 0 && H[s] === 0) { L[d] = 0; H[d] = 0; }
             else if (H[d] === L[d] >> 31 && H[s] === L[s] >> 31) {
@@ -452,7 +454,7 @@ export class Interpreter implements ExecutionEngine {
             } else this.bigAlu(d, s, 2);
             pc++; continue;
           }
-          case OP_SMOD64: {
+          case 0x101: /* OP_SMOD64 */ {
             const d = D[pc], s = S[pc];
             if (L[s] === 0 && H[s] === 0) { /* dst unchanged */ }
             else if (H[d] === L[d] >> 31 && H[s] === L[s] >> 31) {
@@ -461,9 +463,9 @@ export class Interpreter implements ExecutionEngine {
             } else this.bigAlu(d, s, 3);
             pc++; continue;
           }
-          case OP_MOVSX8_64: { const d = D[pc], v = (L[S[pc]] << 24) >> 24; L[d] = v; H[d] = v >> 31; pc++; continue; }
-          case OP_MOVSX16_64: { const d = D[pc], v = (L[S[pc]] << 16) >> 16; L[d] = v; H[d] = v >> 31; pc++; continue; }
-          case OP_MOVSX32_64: { const d = D[pc], v = L[S[pc]]; L[d] = v; H[d] = v >> 31; pc++; continue; }
+          case 0x104: /* OP_MOVSX8_64 */ { const d = D[pc], v = (L[S[pc]] << 24) >> 24; L[d] = v; H[d] = v >> 31; pc++; continue; }
+          case 0x105: /* OP_MOVSX16_64 */ { const d = D[pc], v = (L[S[pc]] << 16) >> 16; L[d] = v; H[d] = v >> 31; pc++; continue; }
+          case 0x106: /* OP_MOVSX32_64 */ { const d = D[pc], v = L[S[pc]]; L[d] = v; H[d] = v >> 31; pc++; continue; }
 
           // ---------------- ALU32: low halves, result zero-extended
           case 0x04: case 0x0c: { const d = D[pc]; L[d] = L[d] + L[S[pc]]; H[d] = 0; pc++; continue; }
@@ -500,19 +502,19 @@ export class Interpreter implements ExecutionEngine {
             else { const t = bswap32(L[d]); L[d] = bswap32(H[d]); H[d] = t; }
             pc++; continue;
           }
-          case OP_SDIV32: {
+          case 0x102: /* OP_SDIV32 */ {
             const d = D[pc], b = L[S[pc]];
             L[d] = b === 0 ? 0 : (L[d] / b) | 0; H[d] = 0; // (INT32_MIN / -1) | 0 === INT32_MIN
             pc++; continue;
           }
-          case OP_SMOD32: {
+          case 0x103: /* OP_SMOD32 */ {
             const d = D[pc], b = L[S[pc]];
             if (b !== 0) L[d] = L[d] % b;
             H[d] = 0;
             pc++; continue;
           }
-          case OP_MOVSX8_32: { const d = D[pc]; L[d] = (L[S[pc]] << 24) >> 24; H[d] = 0; pc++; continue; }
-          case OP_MOVSX16_32: { const d = D[pc]; L[d] = (L[S[pc]] << 16) >> 16; H[d] = 0; pc++; continue; }
+          case 0x107: /* OP_MOVSX8_32 */ { const d = D[pc]; L[d] = (L[S[pc]] << 24) >> 24; H[d] = 0; pc++; continue; }
+          case 0x108: /* OP_MOVSX16_32 */ { const d = D[pc]; L[d] = (L[S[pc]] << 16) >> 16; H[d] = 0; pc++; continue; }
 
           // ---------------- JMP (64-bit compares)
           case 0x05: pc = T[pc]; continue;
@@ -583,7 +585,7 @@ export class Interpreter implements ExecutionEngine {
             if (stopped !== undefined) return stopped;
             pc++; continue;
           }
-          case OP_CALL_LOCAL: {
+          case 0x109: /* OP_CALL_LOCAL */ {
             if (depth + 1 >= MAX_CALL_FRAMES) {
               this.lastPc = pc;
               throw new VmError('call-depth', `call depth exceeds ${MAX_CALL_FRAMES} frames`, pc, this.insnAt[pc]);
@@ -729,7 +731,7 @@ export class Interpreter implements ExecutionEngine {
             pc++; continue;
           }
 
-          case OP_TRAP: {
+          case 0x10a: /* OP_TRAP */ {
             this.lastPc = pc;
             const t = this.traps.get(pc)!;
             throw new VmError(t.kind, t.detail, pc, this.insnAt[pc]);
