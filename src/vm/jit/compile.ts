@@ -155,7 +155,8 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // A fresh, zeroed stack each run (as the interpreter does: runs are deterministic). Without
   // local calls only the main frame is reachable, since accesses below it fault.
   const zeroFrom = starts.length > 1 ? options.stack.start : options.stack.start + options.stack.size - STACK_SIZE;
-  s.i32(zeroFrom).i32(0).i32(options.stack.start + options.stack.size - zeroFrom).memoryFill();
+  // Unrolled 8-byte stores: V8's memory.fill costs ~70 ns per call, far more than 64 stores.
+  for (let at = zeroFrom; at < options.stack.start + options.stack.size; at += 8) s.i32(at).i64(0n).mem(Op.i64_store);
   mod.defineFunc(setup, [], s);
 
   const e = new Code();
