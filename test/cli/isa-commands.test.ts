@@ -79,6 +79,10 @@ test('run executes text or bytecode with --mem as r1/r2 and prints r0', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '0x105\n');
   }
+  const jit = bpfkit('run', join(dir, 'sum.s'), '--mem', '01 02 03 ff', '--engine', 'jit');
+  assert.equal(jit.code, 0, jit.stderr);
+  assert.equal(jit.stdout, '0x105\n');
+  assert.match(bpfkit('run', join(dir, 'sum.s'), '--engine', 'nope').stderr, /unknown --engine 'nope'/);
   const stats = bpfkit('run', join(dir, 'sum.s'), '--mem', '0102', '--stats');
   assert.match(stats.stderr, /^15 instructions in [\d.]+ ms; r0 = 3 /);
 });
