@@ -11,23 +11,33 @@ const encoder = new TextEncoder();
 
 /** A function that writes `fields` of an event object into `region`. */
 export function recordWriter(memory: VmMemory, region: Region, fields: readonly FieldLayout[]): Writer {
+  // Views are cached: fetching them through VmMemory on every event costs more than the write.
+  // Growing the memory detaches the old buffer (byteLength drops to 0): then fetch again.
+  let bytes = memory.bytes;
+  let view = memory.view;
+  const fresh = (): void => {
+    if (bytes.byteLength === 0) { bytes = memory.bytes; view = memory.view; }
+  };
   const steps = fields.map((f): Writer => {
     const at = region.start + f.offset;
     const name = f.name;
     switch (f.type) {
-      case 'u8': case 's8': return (e) => { memory.bytes[at] = Number(e[name] ?? 0); };
-      case 'u16': case 's16': return (e) => { memory.view.setUint16(at, Number(e[name] ?? 0), true); };
-      case 'u32': return (e) => { memory.view.setUint32(at, Number(e[name] ?? 0), true); };
-      case 's32': return (e) => { memory.view.setInt32(at, Number(e[name] ?? 0), true); };
+      case 'u8': case 's8': return (e) => { fresh(); bytes[at] = Number(e[name] ?? 0); };
+      case 'u16': case 's16': return (e) => { fresh(); view.setUint16(at, Number(e[name] ?? 0), true); };
+      case 'u32': return (e) => { fresh(); view.setUint32(at, Number(e[name] ?? 0), true); };
+      case 's32': return (e) => { fresh(); view.setInt32(at, Number(e[name] ?? 0), true); };
       case 'u64': case 's64': return (e) => {
+        fresh();
         const v = e[name] ?? 0;
-        memory.view.setBigUint64(at, BigInt.asUintN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)))), true);
+        view.setBigUint64(at, BigInt.asUintN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)))), true);
       };
       case 'string': {
         const cap = f.capacity;
+        const data = at + 4;
         return (e) => {
-          const s = String(e[name] ?? '');
-          const bytes = memory.bytes;
+          fresh();
+          const v = e[name];
+          const s = typeof v === 'string' ? v : String(v ?? '');
           // ASCII fast path: most event strings (paths, names) are; fall back to UTF-8.
           let n = s.length;
           let ascii = n <= cap;
@@ -35,15 +45,15 @@ export function recordWriter(memory: VmMemory, region: Region, fields: readonly 
             for (let i = 0; i < n; i++) {
               const c = s.charCodeAt(i);
               if (c > 0x7f) { ascii = false; break; }
-              bytes[at + 4 + i] = c;
+              bytes[data + i] = c;
             }
           }
           if (!ascii) {
             const full = encoder.encode(s);
             n = full.length;
-            bytes.set(full.subarray(0, cap), at + 4);
+            bytes.set(full.subarray(0, cap), data);
           }
-          memory.view.setUint32(at, n, true);
+          view.setUint32(at, n, true);
         };
       }
     }

@@ -65,7 +65,10 @@ export class Tracepoint<E extends Record<string, unknown> = Record<string, unkno
     let engine: { dispose(): void };
     if (engineKind === 'jit') {
       const jit = new JitProgram(program, { memory: mem, provenSafe: (pc: number) => verified.safeAccesses.has(pc) });
-      runOnce = () => jit.run(region);
+      // runWith with a fixed window list: no per-event allocation (run() builds one each time).
+      const windows = [region];
+      const start = region.start, size = region.size;
+      runOnce = () => jit.runWith(start, size, windows, region);
       engine = jit;
     } else {
       const interp = new Interpreter(program, { memory: mem });
