@@ -26,7 +26,8 @@ export interface ExecutionEngine {
   /**
    * Run with r1 = address of the input and r2 = its length (the conformance suite's convention;
    * a program's context pointer in r1 for everything else). A Uint8Array is copied into a
-   * writable region for the duration of the run; a Region is used in place. Returns r0.
+   * writable region of exactly its length (an engine may keep that region for its next run of
+   * the same size; dispose() releases it); a Region is used in place. Returns r0.
    */
   run(input?: Uint8Array | Region): bigint;
   /** Run with r1-r5 set to `args` (missing ones are 0). Returns r0. */

@@ -22,8 +22,10 @@ import { VmError, VmErrorKind } from './errors.js';
 import { defaultHelpers, HelperContext, HelperFunction, HelperRegistry, StopProgram } from './helpers.js';
 import { MemoryFault, Region, VmMemory } from './memory.js';
 
-// Internal opcodes beyond the 8-bit ones, for variants told apart by `off` (kept dense so the
-// dispatch switch compiles to a jump table).
+// Internal opcodes beyond the 8-bit ones, for variants told apart by `off`. The dispatch switch
+// spells them as literals: V8 only builds a jump table for a switch whose labels are all Smi
+// literals (with a named constant anywhere it becomes a chain of comparisons), and they are kept
+// dense for the same reason.
 const OP_SDIV64 = 0x100, OP_SMOD64 = 0x101, OP_SDIV32 = 0x102, OP_SMOD32 = 0x103;
 const OP_MOVSX8_64 = 0x104, OP_MOVSX16_64 = 0x105, OP_MOVSX32_64 = 0x106, OP_MOVSX8_32 = 0x107, OP_MOVSX16_32 = 0x108;
 const OP_CALL_LOCAL = 0x109, OP_TRAP = 0x10a;
@@ -78,6 +80,8 @@ export class Interpreter implements ExecutionEngine {
   private readonly traps = new Map<number, { kind: VmErrorKind; detail: string }>();
   private readonly helperAt: (HelperFunction | undefined)[];
   private readonly stack: Region;
+  /** Where run(Uint8Array) copies its input; kept while inputs keep the same size. */
+  private scratch: Region | undefined;
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * 10);
   private readonly context: { memory: VmMemory; input: Region | undefined; trace: (line: string) => void };
   /** Bounds of the region found by the last slow-path access (read by the run loop). */
@@ -240,6 +244,7 @@ export class Interpreter implements ExecutionEngine {
       }
       case Class.ST:
         if (opMode(code) !== Mode.MEM) return bad('invalid store mode');
+        this.S[pc] = immReg; // the stored immediate, sign-extended for stdw
         return;
       case Class.STX: {
         const mode = opMode(code);
@@ -293,39 +298,45 @@ export class Interpreter implements ExecutionEngine {
   // Running
 
   run(input?: Uint8Array | Region): bigint {
-    if (input === undefined) return this.execute([0n, 0n], undefined);
+    if (input === undefined) return this.execute(0, 0, undefined, undefined);
     if (input instanceof Uint8Array) {
-      const region = this.memory.map(Math.max(1, input.length), 'ctx', true, 'input');
-      try {
-        this.memory.write(region, input);
-        return this.execute([BigInt(region.start), BigInt(input.length)], { ...region, size: input.length });
-      } finally {
-        this.memory.unmap(region);
+      // The copy lives in a scratch region kept for the next run of the same size (mapping and
+      // unmapping per run would dominate short programs); dispose() releases it.
+      let region = this.scratch;
+      if (region === undefined || region.size !== input.length) {
+        if (region) this.memory.unmap(region);
+        region = this.scratch = this.memory.map(input.length, 'ctx', true, 'input');
       }
+      this.memory.bytes.set(input, region.start);
+      return this.execute(region.start, input.length, region, undefined);
     }
-    return this.execute([BigInt(input.start), BigInt(input.size)], input);
+    return this.execute(input.start, input.size, input, undefined);
   }
 
   call(args: readonly bigint[]): bigint {
-    return this.execute(args, undefined);
+    return this.execute(0, 0, undefined, args);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.memory.unmap(this.stack);
+    if (this.scratch) this.memory.unmap(this.scratch);
+    this.scratch = undefined;
   }
 
-  private execute(args: readonly bigint[], input: Region | undefined): bigint {
+  private execute(r1: number, r2: number, input: Region | undefined, args: readonly bigint[] | undefined): bigint {
     if (this.disposed) throw new Error('Interpreter used after dispose()');
     const L = this.L, H = this.H;
     for (let r = 0; r <= 10; r++) L[r] = H[r] = 0;
-    for (let r = 0; r < 5 && r < args.length; r++) this.setRegister(r + 1, args[r]);
+    L[1] = r1;
+    L[2] = r2;
+    if (args) for (let r = 0; r < 5 && r < args.length; r++) this.setRegister(r + 1, args[r]);
     const top = this.stack.start + this.stack.size;
     L[10] = top;
     this.frameBottom = top - STACK_SIZE;
-    // A fresh, zeroed stack each run: runs are deterministic and comparable across engines.
-    this.memory.bytes.fill(0, this.stack.start, top);
+    // A zeroed frame each run (and each call): runs are deterministic and comparable across engines.
+    this.memory.bytes.fill(0, top - STACK_SIZE, top);
     this.context.input = input;
     try {
       return this.loop(input);
@@ -434,7 +445,7 @@ export class Interpreter implements ExecutionEngine {
             else { const t = bswap32(L[d]); L[d] = bswap32(H[d]); H[d] = t; }
             pc++; continue;
           }
-          case OP_SDIV64: {
+          case 0x100: /* OP_SDIV64 */ {
             const d = D[pc], s = S[pc];
             if (L[s] === 0 && H[s] === 0) { L[d] = 0; H[d] = 0; }
             else if (H[d] === L[d] >> 31 && H[s] === L[s] >> 31) {
@@ -443,7 +454,7 @@ export class Interpreter implements ExecutionEngine {
             } else this.bigAlu(d, s, 2);
             pc++; continue;
           }
-          case OP_SMOD64: {
+          case 0x101: /* OP_SMOD64 */ {
             const d = D[pc], s = S[pc];
             if (L[s] === 0 && H[s] === 0) { /* dst unchanged */ }
             else if (H[d] === L[d] >> 31 && H[s] === L[s] >> 31) {
@@ -452,9 +463,9 @@ export class Interpreter implements ExecutionEngine {
             } else this.bigAlu(d, s, 3);
             pc++; continue;
           }
-          case OP_MOVSX8_64: { const d = D[pc], v = (L[S[pc]] << 24) >> 24; L[d] = v; H[d] = v >> 31; pc++; continue; }
-          case OP_MOVSX16_64: { const d = D[pc], v = (L[S[pc]] << 16) >> 16; L[d] = v; H[d] = v >> 31; pc++; continue; }
-          case OP_MOVSX32_64: { const d = D[pc], v = L[S[pc]]; L[d] = v; H[d] = v >> 31; pc++; continue; }
+          case 0x104: /* OP_MOVSX8_64 */ { const d = D[pc], v = (L[S[pc]] << 24) >> 24; L[d] = v; H[d] = v >> 31; pc++; continue; }
+          case 0x105: /* OP_MOVSX16_64 */ { const d = D[pc], v = (L[S[pc]] << 16) >> 16; L[d] = v; H[d] = v >> 31; pc++; continue; }
+          case 0x106: /* OP_MOVSX32_64 */ { const d = D[pc], v = L[S[pc]]; L[d] = v; H[d] = v >> 31; pc++; continue; }
 
           // ---------------- ALU32: low halves, result zero-extended
           case 0x04: case 0x0c: { const d = D[pc]; L[d] = L[d] + L[S[pc]]; H[d] = 0; pc++; continue; }
@@ -491,19 +502,19 @@ export class Interpreter implements ExecutionEngine {
             else { const t = bswap32(L[d]); L[d] = bswap32(H[d]); H[d] = t; }
             pc++; continue;
           }
-          case OP_SDIV32: {
+          case 0x102: /* OP_SDIV32 */ {
             const d = D[pc], b = L[S[pc]];
             L[d] = b === 0 ? 0 : (L[d] / b) | 0; H[d] = 0; // (INT32_MIN / -1) | 0 === INT32_MIN
             pc++; continue;
           }
-          case OP_SMOD32: {
+          case 0x103: /* OP_SMOD32 */ {
             const d = D[pc], b = L[S[pc]];
             if (b !== 0) L[d] = L[d] % b;
             H[d] = 0;
             pc++; continue;
           }
-          case OP_MOVSX8_32: { const d = D[pc]; L[d] = (L[S[pc]] << 24) >> 24; H[d] = 0; pc++; continue; }
-          case OP_MOVSX16_32: { const d = D[pc]; L[d] = (L[S[pc]] << 16) >> 16; H[d] = 0; pc++; continue; }
+          case 0x107: /* OP_MOVSX8_32 */ { const d = D[pc]; L[d] = (L[S[pc]] << 24) >> 24; H[d] = 0; pc++; continue; }
+          case 0x108: /* OP_MOVSX16_32 */ { const d = D[pc]; L[d] = (L[S[pc]] << 16) >> 16; H[d] = 0; pc++; continue; }
 
           // ---------------- JMP (64-bit compares)
           case 0x05: pc = T[pc]; continue;
@@ -574,7 +585,7 @@ export class Interpreter implements ExecutionEngine {
             if (stopped !== undefined) return stopped;
             pc++; continue;
           }
-          case OP_CALL_LOCAL: {
+          case 0x109: /* OP_CALL_LOCAL */ {
             if (depth + 1 >= MAX_CALL_FRAMES) {
               this.lastPc = pc;
               throw new VmError('call-depth', `call depth exceeds ${MAX_CALL_FRAMES} frames`, pc, this.insnAt[pc]);
@@ -587,6 +598,7 @@ export class Interpreter implements ExecutionEngine {
             depth++;
             L[10] -= STACK_SIZE;
             this.frameBottom -= STACK_SIZE;
+            mem.bytes.fill(0, this.frameBottom, this.frameBottom + STACK_SIZE);
             pc = T[pc];
             continue;
           }
@@ -606,44 +618,85 @@ export class Interpreter implements ExecutionEngine {
             continue;
           }
 
-          // ---------------- loads: dst = *(size *)(src + off)
-          case 0x61: case 0x69: case 0x71: case 0x79: case 0x81: case 0x89: case 0x91: {
-            const c = op[pc], s = S[pc], d = D[pc];
-            const n = c === 0x79 ? 8 : c === 0x61 || c === 0x81 ? 4 : c === 0x69 || c === 0x89 ? 2 : 1;
+          // ---------------- loads: dst = *(size *)(src + off). One case per width: the inline
+          // check against the cached region is the whole cost of a load on the fast path.
+
+          case 0x61: {
+            const s = S[pc], d = D[pc];
             let a = (L[s] >>> 0) + O[pc];
-            if (H[s] !== 0 || a < rs || a + n > re) {
-              this.lastPc = pc;
-              a = this.slowAccess(pc, s, n, false);
-              rs = this.cacheStart; re = this.cacheEnd;
-            }
-            switch (c) {
-              case 0x61: L[d] = dv.getInt32(a, true); H[d] = 0; break;
-              case 0x69: L[d] = dv.getUint16(a, true); H[d] = 0; break;
-              case 0x71: L[d] = dv.getUint8(a); H[d] = 0; break;
-              case 0x79: L[d] = dv.getInt32(a, true); H[d] = dv.getInt32(a + 4, true); break;
-              case 0x81: { const v = dv.getInt32(a, true); L[d] = v; H[d] = v >> 31; break; }
-              case 0x89: { const v = dv.getInt16(a, true); L[d] = v; H[d] = v >> 31; break; }
-              default: { const v = dv.getInt8(a); L[d] = v; H[d] = v >> 31; break; }
-            }
+            if (H[s] !== 0 || a < rs || a + 4 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 4, false); rs = this.cacheStart; re = this.cacheEnd; }
+            L[d] = dv.getInt32(a, true); H[d] = 0;
             pc++; continue;
           }
-          // ---------------- stores: *(size *)(dst + off) = src | imm
-          case 0x62: case 0x6a: case 0x72: case 0x7a: case 0x63: case 0x6b: case 0x73: case 0x7b: {
-            const c = op[pc], d = D[pc];
-            const size = c & 0x18;
-            const n = size === Size.DW ? 8 : size === Size.W ? 4 : size === Size.H ? 2 : 1;
+          case 0x69: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 2 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 2, false); rs = this.cacheStart; re = this.cacheEnd; }
+            L[d] = dv.getUint16(a, true); H[d] = 0;
+            pc++; continue;
+          }
+          case 0x71: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 1 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 1, false); rs = this.cacheStart; re = this.cacheEnd; }
+            L[d] = dv.getUint8(a); H[d] = 0;
+            pc++; continue;
+          }
+          case 0x79: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 8 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 8, false); rs = this.cacheStart; re = this.cacheEnd; }
+            L[d] = dv.getInt32(a, true); H[d] = dv.getInt32(a + 4, true);
+            pc++; continue;
+          }
+          case 0x81: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 4 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 4, false); rs = this.cacheStart; re = this.cacheEnd; }
+            const v = dv.getInt32(a, true); L[d] = v; H[d] = v >> 31;
+            pc++; continue;
+          }
+          case 0x89: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 2 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 2, false); rs = this.cacheStart; re = this.cacheEnd; }
+            const v = dv.getInt16(a, true); L[d] = v; H[d] = v >> 31;
+            pc++; continue;
+          }
+          case 0x91: {
+            const s = S[pc], d = D[pc];
+            let a = (L[s] >>> 0) + O[pc];
+            if (H[s] !== 0 || a < rs || a + 1 > re) { this.lastPc = pc; a = this.slowAccess(pc, s, 1, false); rs = this.cacheStart; re = this.cacheEnd; }
+            const v = dv.getInt8(a); L[d] = v; H[d] = v >> 31;
+            pc++; continue;
+          }
+          // ---------------- stores: *(size *)(dst + off) = src, or imm (which S points at, like ALU K forms)
+          case 0x62: case 0x63: {
+            const d = D[pc], s = S[pc];
             let a = (L[d] >>> 0) + O[pc];
-            if (H[d] !== 0 || a < ws || a + n > we) {
-              this.lastPc = pc;
-              a = this.slowAccess(pc, d, n, true);
-              ws = this.cacheStart; we = this.cacheEnd;
-            }
-            const s = S[pc];
-            const lo = (c & 7) === Class.STX ? L[s] : I[pc];
-            if (n === 4) dv.setInt32(a, lo, true);
-            else if (n === 8) { dv.setInt32(a, lo, true); dv.setInt32(a + 4, (c & 7) === Class.STX ? H[s] : lo >> 31, true); }
-            else if (n === 2) dv.setInt16(a, lo, true);
-            else dv.setInt8(a, lo);
+            if (H[d] !== 0 || a < ws || a + 4 > we) { this.lastPc = pc; a = this.slowAccess(pc, d, 4, true); ws = this.cacheStart; we = this.cacheEnd; }
+            dv.setInt32(a, L[s], true);
+            pc++; continue;
+          }
+          case 0x6a: case 0x6b: {
+            const d = D[pc], s = S[pc];
+            let a = (L[d] >>> 0) + O[pc];
+            if (H[d] !== 0 || a < ws || a + 2 > we) { this.lastPc = pc; a = this.slowAccess(pc, d, 2, true); ws = this.cacheStart; we = this.cacheEnd; }
+            dv.setInt16(a, L[s], true);
+            pc++; continue;
+          }
+          case 0x72: case 0x73: {
+            const d = D[pc], s = S[pc];
+            let a = (L[d] >>> 0) + O[pc];
+            if (H[d] !== 0 || a < ws || a + 1 > we) { this.lastPc = pc; a = this.slowAccess(pc, d, 1, true); ws = this.cacheStart; we = this.cacheEnd; }
+            dv.setInt8(a, L[s]);
+            pc++; continue;
+          }
+          case 0x7a: case 0x7b: {
+            const d = D[pc], s = S[pc];
+            let a = (L[d] >>> 0) + O[pc];
+            if (H[d] !== 0 || a < ws || a + 8 > we) { this.lastPc = pc; a = this.slowAccess(pc, d, 8, true); ws = this.cacheStart; we = this.cacheEnd; }
+            dv.setInt32(a, L[s], true); dv.setInt32(a + 4, H[s], true);
             pc++; continue;
           }
           case 0xc3: case 0xdb: {
@@ -678,7 +731,7 @@ export class Interpreter implements ExecutionEngine {
             pc++; continue;
           }
 
-          case OP_TRAP: {
+          case 0x10a: /* OP_TRAP */ {
             this.lastPc = pc;
             const t = this.traps.get(pc)!;
             throw new VmError(t.kind, t.detail, pc, this.insnAt[pc]);
@@ -716,7 +769,18 @@ export class Interpreter implements ExecutionEngine {
     }
   }
 
+  /** A register as u64. Most values handed to helpers (pointers, sizes, ids) fit in 32 bits. */
+  private getRegister(r: number): bigint {
+    const hi = this.H[r];
+    return hi === 0 ? BigInt(this.L[r] >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(this.L[r] >>> 0);
+  }
+
   private setRegister(r: number, value: bigint): void {
+    if (value >= 0n && value <= 0xffffffffn) { // the common case, without 64-bit BigInt arithmetic
+      this.L[r] = Number(value);
+      this.H[r] = 0;
+      return;
+    }
     const v = BigInt.asUintN(64, value);
     this.L[r] = Number(BigInt.asIntN(32, v));
     this.H[r] = Number(BigInt.asIntN(32, v >> 32n));
@@ -758,20 +822,21 @@ export class Interpreter implements ExecutionEngine {
    * cacheStart/cacheEnd for the inline check. The stack counts only from the current frame up.
    */
   private slowAccess(pc: number, r: number, n: number, write: boolean): number {
-    const base = (BigInt(this.H[r] >>> 0) << 32n) | BigInt(this.L[r] >>> 0);
-    const addr = BigInt.asUintN(64, base + BigInt(this.O[pc]));
     const what = write ? 'write' : 'read';
-    if (addr > 0xffffffffn) {
-      throw new VmError('memory-fault', `${what} of ${n} bytes at 0x${addr.toString(16)}: not an address in VM memory`, pc, this.insnAt[pc]);
+    // A register that holds an address has a zero high half; anything else is reported with
+    // the full 64-bit value (BigInt only on that failing path).
+    const a = this.H[r] === 0 ? (this.L[r] >>> 0) + this.O[pc] : -1;
+    const base = (): string => `0x${this.getRegister(r).toString(16)}`;
+    if (a < 0 || a > 0xffffffff) {
+      const addr = BigInt.asUintN(64, this.getRegister(r) + BigInt(this.O[pc]));
+      throw new VmError('memory-fault', `${what} of ${n} bytes at 0x${addr.toString(16)}: not an address in VM memory (r${r} = ${base()}, off ${this.O[pc]})`, pc, this.insnAt[pc]);
     }
-    const a = Number(addr);
     let region: Region;
     try {
       region = this.memory.check(a, n, write);
     } catch (e) {
       if (e instanceof MemoryFault) {
-        const reg = `r${r} = 0x${base.toString(16)}`;
-        throw new VmError('memory-fault', `${e.message} (${reg}, off ${this.O[pc]})`, pc, this.insnAt[pc], e);
+        throw new VmError('memory-fault', `${this.describeFault(e, a, n, what)} (r${r} = ${base()}, off ${this.O[pc]})`, pc, this.insnAt[pc], e);
       }
       throw e;
     }
@@ -787,10 +852,30 @@ export class Interpreter implements ExecutionEngine {
     return a;
   }
 
+  /**
+   * VmMemory says an address is "outside every mapped region"; when it lies just past (or before)
+   * a region, name that region and the distance, which is what the user needs to find the bug.
+   */
+  private describeFault(e: MemoryFault, a: number, n: number, what: string): string {
+    if (!/outside every mapped region/.test(e.message)) return e.message;
+    let best: { region: Region; distance: number; after: boolean } | undefined;
+    for (const region of this.memory.mapped()) {
+      const end = region.start + region.size;
+      const after = a >= end;
+      const distance = after ? a - end : region.start - (a + n);
+      if (distance >= 0 && distance < 4096 && (!best || distance < best.distance)) best = { region, distance, after };
+    }
+    if (!best) return e.message;
+    const r = best.region;
+    const where = best.after
+      ? (best.distance === 0 ? `just past the end of ${r.name}` : `${best.distance} bytes past the end of ${r.name}`)
+      : `${best.distance + n} bytes before the start of ${r.name}`;
+    return `${what} of ${n} bytes at 0x${a.toString(16)}: ${where} (${r.size} bytes at 0x${r.start.toString(16)})`;
+  }
+
   /** Call a helper with r1-r5; returns r0 to end the program with if it stopped it. */
   private callHelper(fn: HelperFunction): bigint | undefined {
-    const L = this.L, H = this.H;
-    const arg = (r: number): bigint => (BigInt(H[r] >>> 0) << 32n) | BigInt(L[r] >>> 0);
+    const arg = (r: number): bigint => this.getRegister(r);
     let result: bigint;
     try {
       result = fn(this.context as HelperContext, arg(1), arg(2), arg(3), arg(4), arg(5));

@@ -7,6 +7,7 @@ import { ExecutionEngine } from '../../src/vm/engine.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
 import { JitProgram } from '../../src/vm/jit/jit.js';
 import { generateProgram, Random, randomPacket, xdpContext } from '../../src/vm/fuzz/generate.js';
+import { verify, XDP_CONTEXT } from '../../src/vm/verifier/index.js';
 import { KernelLoadError, KernelProgram, ProgType } from './kernel-testrun.js';
 
 export interface Outcome {
@@ -16,7 +17,8 @@ export interface Outcome {
   error?: string;
 }
 
-export type EngineName = 'interpreter' | 'jit';
+/** `jit-verified`: the JIT without bounds checks on the accesses our verifier proved safe. */
+export type EngineName = 'interpreter' | 'jit' | 'jit-verified';
 
 const memory = new VmMemory(16);
 
@@ -29,8 +31,13 @@ export function runXdp(engine: EngineName, program: readonly Instruction[], pack
     memory.write(pkt, packet);
     memory.write(ctx, xdpContext(pkt.start, packet.length));
     let r0: bigint;
-    if (engine === 'jit') {
-      const jit = new JitProgram(program, { memory });
+    if (engine === 'jit' || engine === 'jit-verified') {
+      let provenSafe: ((pc: number) => boolean) | undefined;
+      if (engine === 'jit-verified') {
+        const proofs = verify(program, { context: XDP_CONTEXT }).safeAccesses;
+        provenSafe = (pc) => proofs.has(pc);
+      }
+      const jit = new JitProgram(program, { memory, provenSafe });
       e = jit;
       r0 = jit.runWith(ctx.start, 0, [pkt, ctx], ctx);
     } else {

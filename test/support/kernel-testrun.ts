@@ -11,11 +11,32 @@ const SYS_bpf = 321; // x86_64
 const syscallBpf = libc.func('long syscall(long nr, int cmd, void *attr, unsigned int size)');
 const libcClose = libc.func('int close(int fd)');
 
+const BPF_MAP_CREATE = 0;
 const BPF_PROG_LOAD = 5;
 const BPF_PROG_TEST_RUN = 10;
 const ATTR_SIZE = 144;
 
 export const ProgType = { SOCKET_FILTER: 1, SCHED_CLS: 3, XDP: 6 } as const;
+export const MapType = { HASH: 1, ARRAY: 2 } as const;
+
+/** A kernel map (only what the benchmarks need: create and close). */
+export class KernelMap {
+  private constructor(readonly fd: number) {}
+  static create(type: number, keySize: number, valueSize: number, maxEntries: number): KernelMap {
+    const attr = new Uint8Array(ATTR_SIZE);
+    const v = new DataView(attr.buffer);
+    v.setUint32(0, type, true);
+    v.setUint32(4, keySize, true);
+    v.setUint32(8, valueSize, true);
+    v.setUint32(12, maxEntries, true);
+    const { result, errno } = sys(BPF_MAP_CREATE, attr);
+    if (result < 0) throw new Error(`BPF_MAP_CREATE failed (errno ${errno})`);
+    return new KernelMap(result);
+  }
+  close(): void {
+    libcClose(this.fd);
+  }
+}
 
 export class KernelLoadError extends Error {
   constructor(message: string, readonly errno: number, readonly log: string) {

@@ -113,8 +113,9 @@ test('faults name the pc, the instruction and the source line', () => {
   const e = faults('mov %r0, 0\nldxw %r0, [%r1+6]\nexit', 'memory-fault', 1, /read of 4 bytes .* runs past the end of input/, new Uint8Array(8));
   assert.match(e.message, /^pc 1 \(61\) r0 = \*\(u32 \*\)\(r1 \+6\) \(line 2: ldxw %r0, \[%r1\+6\]\):/);
   faults('ldxdw %r0, [%r1]\nexit', 'memory-fault', 0, /outside every mapped region/);
+  faults('ldxb %r0, [%r1+19]\nexit', 'memory-fault', 0, /read of 1 bytes at 0x[0-9a-f]+: 3 bytes past the end of input \(16 bytes/, new Uint8Array(16));
   faults('stxdw [%r10-520], %r1\nexit', 'memory-fault', 0, /below the 512-byte stack frame/);
-  faults('stdw [%r10], 1\nexit', 'memory-fault', 0, /runs past the end of stack|outside/);
+  faults('stdw [%r10], 1\nexit', 'memory-fault', 0, /write of 8 bytes at 0x[0-9a-f]+: just past the end of stack \(4096 bytes/);
   faults('lddw %r1, 0x100000000\nldxb %r0, [%r1]\nexit', 'memory-fault', 2, /not an address/);
   faults('.insn 0xff, 0, 0, 0, 0\nexit', 'invalid-instruction', 0, /unknown ALU operation 0xf0/);
   faults('mov %r0, 0\nja +5\nexit', 'jump-out-of-range', 1, /jump to pc 7, outside the program/);

@@ -17,6 +17,14 @@ import { AluOp, Class, Source } from '../../isa/opcodes.js';
 export const PACKET_MIN = 64;
 /** Stack slots (8 bytes each) below r10 that the prologue initialises. */
 export const STACK_SLOTS = 8;
+/**
+ * Fetching atomics (fetch_*, xchg, cmpxchg) use only this slot, which nothing else writes and
+ * the verifier tracks as unknown bytes. Why: Linux 6.18's precision backtracking does not follow
+ * the register a fetching atomic loads from a stack slot, so with a constant in the slot the
+ * verifier can prune a path wrongly and hard-wire a branch the program does not take at run time
+ * (found by this fuzzer; see KERNEL_VERIFIER_ATOMIC_FETCH in test/vm/jit-differential.test.ts).
+ */
+export const ATOMIC_SLOT_OFF = -8 * STACK_SLOTS;
 
 /** A small, fast, seedable PRNG (mulberry32), so a failing seed reproduces exactly. */
 export class Random {
@@ -80,6 +88,8 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
     if (rnd.chance(0.3)) b.lddw(r, rnd.u64()); else b.mov64(r, rnd.imm());
   }
   for (let k = 1; k <= STACK_SLOTS; k++) b.st('dw', R10, -8 * k, rnd.imm());
+  // The atomic slot: a non-fetching atomic makes the verifier track it as unknown bytes.
+  b.atomic('dw', 'add', R10, ATOMIC_SLOT_OFF, rnd.pick(SCALARS));
   b.mov64(R1, R9).add64(R1, PACKET_MIN).jmp('jgt', R1, R8, out).mov64(R1, rnd.imm());
 
   const scope: Scope = { writable: SCALARS.slice(), depth: 0, loops: 0 };
@@ -101,6 +111,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
     b.label(name);
     b.mov64(R0, rnd.imm()).mov64(SCALARS[6], rnd.imm()).mov64(SCALARS[7], rnd.imm());
     for (let k = 1; k <= STACK_SLOTS; k++) b.st('dw', R10, -8 * k, rnd.imm());
+    b.atomic('dw', 'add', R10, ATOMIC_SLOT_OFF, rnd.pick(SCALARS));
     block(2 + rnd.int(6), { writable: SCALARS.slice(), depth: 1, loops: 0, callee: true });
     for (const r of SCALARS.slice(1)) b.alu64('xor', R0, r).alu64('mul', R0, 0x9e3779b1);
     b.ldx('dw', R1, R10, -8 * (1 + rnd.int(STACK_SLOTS))).alu64('add', R0, R1).exit();
@@ -121,12 +132,16 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
     if (roll < 45) return movsx(s);
     if (roll < 47) { b.lddw(dst(s), rnd.u64()); return; }
     if (roll < 56) return s.callee ? alu(s) : packetFixed(s);
-    if (roll < 61) return s.callee ? alu(s) : packetVariable(s);
+    // Branches inside a nested loop multiply the kernel verifier's paths (it walks every
+    // iteration), so the inner loop of two is straight-line code.
+    const straight = s.loops >= 2;
+    if (roll < 61) return s.callee || straight ? alu(s) : packetVariable(s);
     if (roll < 70) return stack(s);
     if (roll < 76) return atomic(s);
-    if (roll < 92 && s.depth < 4) return ifBlock(s);
+    if (roll < 92 && s.depth < 4 && !straight) return ifBlock(s);
     if (roll < 97 && s.loops < 2 && s.depth < 3) return loop(s);
-    if (roll < 99 && !s.callee && s.writable.some((r) => r.n === 0)) return call(s);
+    // No calls inside loops: the kernel verifier walks every iteration of the callee too.
+    if (roll < 99 && !s.callee && s.loops === 0 && s.writable.some((r) => r.n === 0)) return call(s);
     return alu(s);
   }
 
@@ -220,7 +235,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
 
   function stack(s: Scope): void {
     const size = rnd.pick(SIZES);
-    const slot = 1 + rnd.int(STACK_SLOTS);
+    const slot = 1 + rnd.int(STACK_SLOTS - 1); // not the atomic slot
     const within = BYTES[size] * rnd.int(8 / BYTES[size]);
     memOp(s, R10, -8 * slot + within, size);
   }
@@ -228,12 +243,16 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
   function atomic(s: Scope): void {
     const size = rnd.pick(['w', 'dw'] as const);
     const op = rnd.pick(ATOMICS);
-    const slot = 1 + rnd.int(STACK_SLOTS);
-    const within = size === 'w' ? 4 * rnd.int(2) : 0;
     const writesSrc = op.startsWith('fetch') || op === 'xchg';
+    const slot = writesSrc || op === 'cmpxchg' ? STACK_SLOTS : 1 + rnd.int(STACK_SLOTS);
+    const within = size === 'w' ? 4 * rnd.int(2) : 0;
     if (op === 'cmpxchg' && !s.writable.some((r) => r.n === 0)) return alu(s);
     const src = writesSrc ? dst(s) : anyScalar();
     b.atomic(size, op, R10, -8 * slot + within, src);
+    // Linux 6.18 zero-extends r0 after a 32-bit cmpxchg only when the verifier sees a 64-bit
+    // read of r0 on the same path before a prune point (KERNEL_CMPXCHG32_ZEXT in the test):
+    // read it right away so the kernel runs what the ISA says.
+    if (op === 'cmpxchg' && size === 'w') b.mov64(R0, R0);
   }
 
   function ifBlock(s: Scope): void {

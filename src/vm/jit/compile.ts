@@ -76,7 +76,7 @@ export interface CompiledModule {
 }
 
 /** Names of the exported globals the runtime sets before each run. */
-export const Globals = ['fuel', 'depth', 'w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen'] as const;
+export const Globals = ['fuel', 'depth', 'w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'w3lo', 'w3hi', 'w3wr'] as const;
 type GlobalName = typeof Globals[number];
 
 // Local indices inside every function.
@@ -116,7 +116,9 @@ export function compile(program: readonly Instruction[], options: CompileOptions
 
   const mod = new ModuleBuilder();
   const trapFn = mod.importFunc('env', 'trap', [I32, I32], []);
-  const checkFn = mod.importFunc('env', 'check', [I64, I32, I32, I32], []);
+  // The slow path returns the bounds of the region it found (start | end << 32), or -1 when the
+  // region must not be cached; compiled code keeps them as a third fast window until a helper runs.
+  const checkFn = mod.importFunc('env', 'check', [I64, I32, I32, I32], [I64]);
   const hasHelper = options.hasHelper ?? (() => true);
   const helperIds = [...new Set(program.filter((x) => x.code === (Class.JMP | JmpOp.CALL) && x.src === CallSrc.HELPER && hasHelper(x.imm)).map((x) => x.imm))];
   const helperFn = new Map<number, number>();
@@ -131,8 +133,12 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const funcIndex = new Map<number, number>();
   starts.forEach((start, i) => funcIndex.set(start, mod.declareFunc(FUNC_PARAMS, [I64], i === 0 ? 'main' : undefined)));
 
-  // The JS entry point: pointers fit in 32 bits, so no BigInt crosses the boundary on the way in.
-  const entry = mod.declareFunc([I32, I32, I32], [I64], 'run');
+  // The JS entry points. Setting a wasm global from JS costs tens of ns, so the per-run state
+  // (fast windows, packet, fuel) comes in as i32 parameters of one call and is stored by wasm;
+  // pointers fit in 32 bits, so no BigInt crosses the boundary on the way in.
+  const setupParams: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32];
+  const setup = mod.declareFunc(setupParams, [], 'setup');
+  const entry = mod.declareFunc([I32, I32, ...setupParams], [I64], 'run');
 
   starts.forEach((start, fi) => {
     const end = fi + 1 < starts.length ? starts[fi + 1] : totalSlots;
@@ -142,9 +148,22 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     mod.defineFunc(funcIndex.get(start)!, LOCALS, body);
   });
 
+  const s = new Code();
+  (['w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'fuel'] as const).forEach((name, i) => { s.get(i).gset(g[name]); });
+  s.i32(0).gset(g.depth);
+  s.i32(-1).gset(g.w3lo).i32(-1).gset(g.w3hi).i32(0).gset(g.w3wr);
+  // A fresh, zeroed stack each run (as the interpreter does: runs are deterministic). Without
+  // local calls only the main frame is reachable, since accesses below it fault.
+  const zeroFrom = starts.length > 1 ? options.stack.start : options.stack.start + options.stack.size - STACK_SIZE;
+  // Unrolled 8-byte stores: V8's memory.fill costs ~70 ns per call, far more than 64 stores.
+  for (let at = zeroFrom; at < options.stack.start + options.stack.size; at += 8) s.i32(at).i64(0n).mem(Op.i64_store);
+  mod.defineFunc(setup, [], s);
+
   const e = new Code();
+  for (let i = 0; i < setupParams.length; i++) e.get(2 + i);
+  e.call(setup);
   e.get(0).op(Op.i64_extend_i32_u).get(1).op(Op.i64_extend_i32_u).i64(0n).i64(0n).i64(0n)
-    .get(2).op(Op.i64_extend_i32_u).call(funcIndex.get(0)!);
+    .i64(BigInt(options.stack.start + options.stack.size)).call(funcIndex.get(0)!);
   mod.defineFunc(entry, [], e);
 
   return { bytes: mod.finish(), helpers: helperIds, usesCallx, traps };
@@ -515,12 +534,14 @@ function compileFunction(
     if (opSource(insn.code) === Source.X) {
       // callx: the helper id (or target) is in a register.
       c.i32(pc); get(insn.dst); args(); c.call(cx.callxFn); set(0);
+      forgetCachedRegion();
       return;
     }
     if (insn.src === CallSrc.HELPER) {
       const fn = cx.helperFn.get(insn.imm);
       if (fn === undefined) return trap(TrapKind.UNKNOWN_HELPER, pc, `unknown helper #${insn.imm}`);
       c.i32(pc); args(); c.call(fn); set(0);
+      forgetCachedRegion();
       return;
     }
     if (insn.src === CallSrc.KFUNC) return trap(TrapKind.UNKNOWN_HELPER, pc, `kfunc calls (#${insn.imm}) are not supported in the userspace VM`);
@@ -532,6 +553,11 @@ function compileFunction(
     c.gget(depth).i32(MAX_FRAMES).op(Op.i32_ge_u).if_(); trap(TrapKind.CALL_DEPTH, pc); c.end();
     args(); get(10); c.i64(BigInt(STACK_SIZE)).op(Op.i64_sub); c.call(fn); set(0);
     c.gget(depth).i32(1).op(Op.i32_sub).op(Op.global_set).u32(depth);
+  }
+
+  /** A helper may unmap memory: drop the cached slow-path region. */
+  function forgetCachedRegion(): void {
+    c.i32(-1).gset(cx.g.w3lo).i32(-1).gset(cx.g.w3hi);
   }
 
   /** Leave the checked address in T0 (i64). */
@@ -548,14 +574,17 @@ function compileFunction(
     c.get(L_T0).get(P_FP).i64(BigInt(STACK_SIZE)).op(Op.i64_sub).op(Op.i64_ge_u);
     c.get(L_T0).i64(BigInt(stackHi - size)).op(Op.i64_le_u);
     c.op(Op.i32_and).brIf(0);
-    for (const [lo, hi, wr] of [[cx.g.w1lo, cx.g.w1hi, cx.g.w1wr], [cx.g.w2lo, cx.g.w2hi, cx.g.w2wr]]) {
+    for (const [lo, hi, wr] of [[cx.g.w1lo, cx.g.w1hi, cx.g.w1wr], [cx.g.w2lo, cx.g.w2hi, cx.g.w2wr], [cx.g.w3lo, cx.g.w3hi, cx.g.w3wr]]) {
       c.get(L_T0).gget(lo).op(Op.i64_extend_i32_u).op(Op.i64_ge_u);
       c.get(L_T0).gget(hi).op(Op.i64_extend_i32_u).i64(BigInt(size)).op(Op.i64_sub).op(Op.i64_le_u);
       c.op(Op.i32_and);
       if (write) c.gget(wr).op(Op.i32_and);
       c.brIf(0);
     }
-    c.get(L_T0).i32(size).i32(write ? 1 : 0).i32(pc).call(cx.checkFn);
+    c.get(L_T0).i32(size).i32(write ? 1 : 0).i32(pc).call(cx.checkFn).set(L_T1);
+    c.get(L_T1).op(Op.i32_wrap_i64).gset(cx.g.w3lo);
+    c.get(L_T1).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).gset(cx.g.w3hi);
+    c.i32(write ? 1 : 0).gset(cx.g.w3wr);
     c.end();
   }
 

@@ -21,13 +21,13 @@ export interface JitOptions extends EngineOptions {
 /** A region the compiled code may access without the slow lookup (its bounds live in globals). */
 export type Window = Pick<Region, 'start' | 'size' | 'writable'>;
 
+/** Per-run state, in the order of the `setup` export's parameters (after r1, r2 for `run`). */
+type RunState = [w1lo: number, w1hi: number, w1wr: number, w2lo: number, w2hi: number, w2wr: number, pktlo: number, pktlen: number, fuel: number];
+
 interface Exports {
-  run(r1: number, r2: number, fp: number): bigint;
+  run(r1: number, r2: number, ...state: RunState): bigint;
+  setup(...state: RunState): void;
   main(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, fp: bigint): bigint;
-  fuel: WebAssembly.Global; depth: WebAssembly.Global;
-  w1lo: WebAssembly.Global; w1hi: WebAssembly.Global; w1wr: WebAssembly.Global;
-  w2lo: WebAssembly.Global; w2hi: WebAssembly.Global; w2wr: WebAssembly.Global;
-  pktlo: WebAssembly.Global; pktlen: WebAssembly.Global;
 }
 
 const TRAP_KIND: Record<number, VmErrorKind> = {
@@ -60,6 +60,7 @@ export class JitProgram implements ExecutionEngine {
   /** A region kept between run(Uint8Array) calls, and the length of the current input in it. */
   private inputRegion: Region | undefined;
   private inputLength = 0;
+  private inputView: Region | undefined;
   private disposed = false;
 
   constructor(readonly program: readonly Instruction[], options: JitOptions = {}) {
@@ -94,7 +95,7 @@ export class JitProgram implements ExecutionEngine {
             : `trap ${kind}`);
         throw new VmError(TRAP_KIND[kind] ?? 'invalid-instruction', detail, pc, this.insnAt.get(pc));
       },
-      check: (addr: bigint, size: number, write: number, pc: number): void => this.slowCheck(addr, size, write !== 0, pc),
+      check: (addr: bigint, size: number, write: number, pc: number): bigint => this.slowCheck(addr, size, write !== 0, pc),
     };
     for (const id of compiled.helpers) env[`h${id}`] = this.helperImport(id);
     if (compiled.usesCallx) {
@@ -127,8 +128,12 @@ export class JitProgram implements ExecutionEngine {
     };
   }
 
-  /** An access outside the fast windows: look the region up, or fault like the interpreter. */
-  private slowCheck(addr: bigint, size: number, write: boolean, pc: number): void {
+  /**
+   * An access outside the fast windows: look the region up, or fault like the interpreter.
+   * Returns the region's bounds for compiled code to cache (start | end << 32), or -1 for the
+   * stack and the input region, whose checks depend on more than their bounds.
+   */
+  private slowCheck(addr: bigint, size: number, write: boolean, pc: number): bigint {
     const a = BigInt.asUintN(64, addr);
     const what = write ? 'write' : 'read';
     const insn = this.insnAt.get(pc);
@@ -144,9 +149,13 @@ export class JitProgram implements ExecutionEngine {
     // The fast path covers the stack from the current frame up: a stack address here is below it.
     if (region === this.stack) throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} is below the 512-byte stack frame`, pc, insn);
     // The kept input region may be larger than the current input.
-    if (region === this.inputRegion && n + size > region.start + this.inputLength) {
-      throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} runs past the end of input (${this.inputLength} bytes at 0x${region.start.toString(16)})`, pc, insn);
+    if (region === this.inputRegion) {
+      if (n + size > region.start + this.inputLength) {
+        throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} runs past the end of input (${this.inputLength} bytes at 0x${region.start.toString(16)})`, pc, insn);
+      }
+      return -1n;
     }
+    return BigInt(region.start) | (BigInt(region.start + region.size) << 32n);
   }
 
   /** Frame pointer of the main function: the top of the stack region. */
@@ -165,15 +174,18 @@ export class JitProgram implements ExecutionEngine {
       const region = this.inputRegion;
       this.memory.bytes.set(input, region.start);
       this.inputLength = input.length;
-      const view = { ...region, size: input.length };
+      // What helpers see as the input: the region cut to this input's length (kept while it fits).
+      let view = this.inputView;
+      if (!view || view.start !== region.start || view.size !== input.length) view = this.inputView = { ...region, size: input.length };
       return this.execute(region.start, input.length, view, view);
     }
     return this.execute(input.start, input.size, input, input);
   }
 
   call(args: readonly bigint[]): bigint {
-    this.prepare(undefined, [], undefined);
+    this.live();
     this.context.input = undefined;
+    this.exports.setup(-1, -1, 0, -1, -1, 0, 0, -1, this.fuel);
     const arg = (i: number): bigint => BigInt.asIntN(64, args[i] ?? 0n);
     return this.finish(() => this.exports.main(arg(0), arg(1), arg(2), arg(3), arg(4), BigInt(this.framePointer)));
   }
@@ -183,50 +195,48 @@ export class JitProgram implements ExecutionEngine {
    * windows = [packet, context]. `input` is what helpers and legacy packet loads see.
    */
   runWith(r1: number, r2: number, windows: readonly (Window | undefined)[], input?: Region): bigint {
-    this.prepare(input, windows, input);
+    this.live();
     this.context.input = input;
-    return this.finish(() => this.exports.run(r1, r2, this.framePointer));
+    const a = windows[0], b = windows[1];
+    // An empty window is lo = hi = 0xffffffff: no address is >= lo and <= hi - size.
+    try {
+      return BigInt.asUintN(64, this.exports.run(r1, r2,
+        a ? a.start : -1, a ? a.start + a.size : -1, a?.writable ? 1 : 0,
+        b ? b.start : -1, b ? b.start + b.size : -1, b?.writable ? 1 : 0,
+        input ? input.start : 0, input ? input.size : -1, this.fuel));
+    } catch (e) {
+      return this.failed(e);
+    } finally {
+      this.context.input = undefined;
+    }
   }
 
   private execute(r1: number, r2: number, input: Region | undefined, window: Window | undefined): bigint {
-    this.prepare(input, [window], input);
-    this.context.input = input;
-    return this.finish(() => this.exports.run(r1, r2, this.framePointer));
+    return this.runWith(r1, r2, [window], input);
   }
 
-  private prepare(_input: Region | undefined, windows: readonly (Window | undefined)[], packet: Pick<Region, 'start' | 'size'> | undefined): void {
+  private live(): void {
     if (this.disposed) throw new Error('JitProgram used after dispose()');
-    const x = this.exports;
-    this.setWindow(x.w1lo, x.w1hi, x.w1wr, windows[0]);
-    this.setWindow(x.w2lo, x.w2hi, x.w2wr, windows[1]);
-    x.pktlo.value = packet ? packet.start : 0;
-    x.pktlen.value = packet ? packet.size : -1;
-    x.fuel.value = this.fuel;
-    x.depth.value = 0;
-    // A fresh, zeroed stack each run, as the interpreter does: runs are deterministic.
-    this.memory.bytes.fill(0, this.stack.start, this.stack.start + this.stack.size);
-  }
-
-  private setWindow(lo: WebAssembly.Global, hi: WebAssembly.Global, wr: WebAssembly.Global, r: Window | undefined): void {
-    // An empty window is lo = hi = 0xffffffff: no address is >= lo and <= hi - size.
-    lo.value = r ? r.start : -1;
-    hi.value = r ? r.start + r.size : -1;
-    wr.value = r?.writable ? 1 : 0;
   }
 
   private finish(body: () => bigint): bigint {
     try {
       return BigInt.asUintN(64, body());
     } catch (e) {
-      if (e instanceof Stop) return e.value;
-      if (e instanceof VmError) throw e;
-      if (e instanceof RangeError && /call stack/i.test(e.message)) {
-        throw new VmError('call-depth', 'native stack exhausted', 0, undefined, e);
-      }
-      throw e;
+      return this.failed(e);
     } finally {
       this.context.input = undefined;
     }
+  }
+
+  /** An exception out of compiled code: an early stop with a value, or an error to rethrow. */
+  private failed(e: unknown): bigint {
+    if (e instanceof Stop) return e.value;
+    if (e instanceof VmError) throw e;
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new VmError('call-depth', 'native stack exhausted', 0, undefined, e);
+    }
+    throw e;
   }
 
   dispose(): void {

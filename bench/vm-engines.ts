@@ -1,0 +1,103 @@
+// Measures the five workloads of bench/vm-workloads.ts on the interpreter, the WebAssembly JIT
+// and the kernel's JIT (BPF_PROG_TEST_RUN with repeat, root only): ns per run, and the ratios the
+// JIT is held to (>= 10x faster than the interpreter, within 2.5x of the kernel). Used by
+// bench/vm.ts; runs alone as `node dist/bench/vm-engines.js`.
+import { bindMaps } from '../src/isa/builder.js';
+import { ExecutionEngine } from '../src/vm/engine.js';
+import { Interpreter } from '../src/vm/interpreter.js';
+import { VmMemory } from '../src/vm/memory.js';
+import { JitProgram } from '../src/vm/jit/jit.js';
+import { xdpContext } from '../src/vm/fuzz/generate.js';
+import { KernelMap, KernelProgram, MapType, ProgType } from '../test/support/kernel-testrun.js';
+import { BenchArrayMaps, Workload, workloads } from './vm-workloads.js';
+
+export interface EngineFigures {
+  workload: string;
+  interpreter: number;
+  jit: number;
+  /** undefined when not root (no BPF_PROG_TEST_RUN). */
+  kernel: number | undefined;
+  result: bigint;
+}
+
+/** ns per call of `fn`, timed over enough calls to take about `ms` milliseconds. */
+function nsPerRun(fn: () => unknown, ms = 300): number {
+  for (let i = 0; i < 2000; i++) fn(); // warm up (and let V8 tier the wasm up)
+  let n = 1000;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn();
+    const elapsed = Number(process.hrtime.bigint() - t0);
+    if (elapsed > ms * 1e6 || n > 1e8) return elapsed / n;
+    n *= Math.min(10, Math.max(2, Math.ceil((ms * 1e6) / Math.max(elapsed, 1))));
+  }
+}
+
+function userspace(w: Workload, engine: 'interpreter' | 'jit'): { ns: number; result: bigint } {
+  const memory = new VmMemory();
+  const maps = new BenchArrayMaps(memory);
+  for (const m of w.maps ?? []) maps.add(m.name, m.valueSize, m.entries);
+  const packet = memory.map(w.packet.length, 'packet', true, 'packet');
+  memory.write(packet, w.packet);
+  const ctx = memory.map(24, 'ctx', false, 'xdp_md');
+  memory.write(ctx, xdpContext(packet.start, w.packet.length));
+  const options = { memory, helpers: maps.helpers(), resolvePseudo: maps.resolvePseudo };
+  let e: ExecutionEngine;
+  let run: () => bigint;
+  if (engine === 'jit') {
+    const jit = new JitProgram(w.program, options);
+    e = jit;
+    run = () => jit.runWith(ctx.start, 0, [packet, ctx], ctx);
+  } else {
+    const interp = new Interpreter(w.program, options);
+    e = interp;
+    run = () => interp.run(ctx);
+  }
+  try {
+    const result = run();
+    return { ns: nsPerRun(run), result };
+  } finally {
+    e.dispose();
+    maps.dispose();
+  }
+}
+
+function kernel(w: Workload): number | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const maps = (w.maps ?? []).map((m) => ({ name: m.name, map: KernelMap.create(MapType.ARRAY, 4, m.valueSize, m.entries) }));
+  try {
+    const program = bindMaps(w.program, (name) => maps.find((m) => m.name === name)!.map.fd);
+    const prog = KernelProgram.load(program, ProgType.XDP, 0);
+    try {
+      prog.testRun(w.packet, 1000);
+      // The kernel reports the mean over `repeat` runs (rounded to whole ns): take the best of 5.
+      let best = Infinity;
+      for (let i = 0; i < 5; i++) best = Math.min(best, prog.testRun(w.packet, 200_000).duration);
+      return best;
+    } finally {
+      prog.close();
+    }
+  } finally {
+    for (const m of maps) m.map.close();
+  }
+}
+
+export function measureEngines(): EngineFigures[] {
+  return workloads().map((w) => {
+    const interp = userspace(w, 'interpreter');
+    const jit = userspace(w, 'jit');
+    if (interp.result !== jit.result) throw new Error(`${w.name}: interpreter returns ${interp.result}, jit ${jit.result}`);
+    return { workload: w.name, interpreter: interp.ns, jit: jit.ns, kernel: kernel(w), result: jit.result };
+  });
+}
+
+export function printEngines(rows: EngineFigures[]): void {
+  const f = (n: number | undefined): string => (n === undefined ? 'n/a' : n < 100 ? n.toFixed(1) : n.toFixed(0));
+  console.log('ns per run        interpreter        jit     kernel-jit   interp/jit   jit/kernel');
+  for (const r of rows) {
+    console.log(`${r.workload.padEnd(16)} ${f(r.interpreter).padStart(12)} ${f(r.jit).padStart(10)} ${f(r.kernel).padStart(14)} `
+      + `${(r.interpreter / r.jit).toFixed(1).padStart(11)}x ${r.kernel ? (r.jit / r.kernel).toFixed(2).padStart(11) + 'x' : '        n/a'}`);
+  }
+}
+
+if (process.argv[1]?.endsWith('vm-engines.js')) printEngines(measureEngines());
