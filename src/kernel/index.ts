@@ -27,3 +27,4 @@ export { Collection } from './collection.js';
 export type { CollectionSpec } from './collection.js';
 export type { RingBufOptions, RecordCallback } from './readers/ringbuf.js';
 export { UsdtLink } from './links/usdt.js';
+export { KprobeLink, KprobesUnavailableError, kprobePmu } from './links/kprobe.js';
