@@ -10,7 +10,10 @@
 //
 // Waiting on fds: koffi.node.poll() registers an fd with libuv's own poller (epoll underneath), so
 // ring buffers and perf buffers are read from a callback on Node's event loop with no thread, no
-// busy loop and no timer. Ring-buffer map fds and perf-event fds both support poll().
+// busy loop and no timer. Ring-buffer map fds and perf-event fds both support poll(). (The
+// alternatives were worse: a blocking epoll_wait in a koffi async call ties up a libuv worker
+// thread per reader and needs a wake-up fd to stop; a poll timer adds latency and idle wakeups,
+// so it is only the fallback.)
 import koffi from 'koffi';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../diagnostics.js';
@@ -254,11 +257,26 @@ export interface FdWatch {
  * epoll underneath: no thread and no polling timer). The callback must drain what it can.
  */
 export function watchReadable(fd: number, onReadable: () => void): FdWatch {
-  const handle = koffi.node.poll(fd, { readable: true }, () => onReadable());
+  const poll = (koffi as unknown as { node?: { poll?: typeof koffi.node.poll } }).node?.poll;
+  if (typeof poll !== 'function') return watchByTimer(onReadable);
+  const handle = poll(fd, { readable: true }, () => onReadable());
   let open = true;
   return {
     close() { if (open) { open = false; handle.close(); } },
     unref() { handle.unref(); },
     ref() { handle.ref(); },
+  };
+}
+
+/**
+ * Fallback for a koffi without node.poll (an undocumented API that may change): look every
+ * 10 ms. Costs latency, not correctness, as readers drain whatever is there.
+ */
+function watchByTimer(onReadable: () => void): FdWatch {
+  let timer: NodeJS.Timeout | undefined = setInterval(onReadable, 10);
+  return {
+    close() { if (timer) { clearInterval(timer); timer = undefined; } },
+    unref() { timer?.unref(); },
+    ref() { timer?.ref(); },
   };
 }
