@@ -8,7 +8,7 @@ export type { Closeable } from './cleanup.js';
 export { BpfMap, MapType, MapFlags, UpdateFlags, mapSpecs, mapTypeName, objectName } from './maps.js';
 export type { MapSpec, MapSet } from './maps.js';
 export * as codecs from './codecs.js';
-export { TypedMap, sumPerCpuU64 } from './codecs.js';
+export { TypedMap, sumPerCpuU64, stackAddresses } from './codecs.js';
 export type { Codec } from './codecs.js';
 export { Program, ProgramType, AttachType, VerifierError, parseVerifierLog, programTypeName, enableRunTimeStats, RunTimeStats } from './programs.js';
 export type { ProgramSpec, LoadOptions, TestRunOptions, TestRunResult, ProgramInfo } from './programs.js';
