@@ -137,6 +137,11 @@ export class Attr {
     this.bytes.set(b, off);
     return this;
   }
+  /**
+   * Called after the system call: referencing the attribute here keeps it, and so every array
+   * whose address it holds, reachable until the kernel has read them.
+   */
+  settle(): void { this.pinned.length = 0; }
   getU32(off: number): number { return this.view.getUint32(off, true); }
   getU64(off: number): bigint { return this.view.getBigUint64(off, true); }
 }
@@ -158,14 +163,18 @@ export const cString = (s: string): Uint8Array => {
 /** bpf(cmd, attr, size). Returns the (non-negative) result or throws a typed error. */
 export function bpf(cmd: number, attr: Attr, what?: string): number {
   const r = Number(syscallBpf(SYS_bpf, cmd, attr.bytes, attr.bytes.byteLength));
-  if (r < 0) throw syscallError(what ? `${bpfCmdName(cmd)} (${what})` : bpfCmdName(cmd), koffi.errno());
+  const errno = r < 0 ? koffi.errno() : 0;
+  attr.settle();
+  if (r < 0) throw syscallError(what ? `${bpfCmdName(cmd)} (${what})` : bpfCmdName(cmd), errno);
   return r;
 }
 
 /** bpf() returning -errno instead of throwing, for callers that branch on errno (ENOENT, ENOSPC). */
 export function bpfRaw(cmd: number, attr: Attr): number {
   const r = Number(syscallBpf(SYS_bpf, cmd, attr.bytes, attr.bytes.byteLength));
-  return r < 0 ? -koffi.errno() : r;
+  const result = r < 0 ? -koffi.errno() : r;
+  attr.settle();
+  return result;
 }
 
 export const PERF_FLAG_FD_CLOEXEC = 8;
@@ -173,7 +182,9 @@ export const PERF_FLAG_FD_CLOEXEC = 8;
 /** perf_event_open(attr, pid, cpu, group_fd, flags) -> fd. */
 export function perfEventOpen(attr: Attr, pid: number, cpu: number, groupFd = -1, flags = PERF_FLAG_FD_CLOEXEC, what?: string): number {
   const r = Number(syscallPerfEventOpen(SYS_perf_event_open, attr.bytes, pid, cpu, groupFd, flags));
-  if (r < 0) throw syscallError(`perf_event_open${what ? ` (${what})` : ''}`, koffi.errno());
+  const errno = r < 0 ? koffi.errno() : 0;
+  attr.settle();
+  if (r < 0) throw syscallError(`perf_event_open${what ? ` (${what})` : ''}`, errno);
   return r;
 }
 

@@ -4,7 +4,7 @@
 // nothing is written to tracefs, so nothing outlives the perf event fd. Kernels built without
 // kprobes (this project's CI VM among them) get a UserError that says so.
 import { existsSync, readFileSync } from 'node:fs';
-import { addressOf, cString } from '../sys.js';
+import { cString } from '../sys.js';
 import { openPerfEvent } from '../perf.js';
 import { track, untrack } from '../cleanup.js';
 import { UserError } from '../../diagnostics.js';
@@ -46,9 +46,8 @@ export class KprobeLink implements Link {
     const retprobe = options.retprobe ?? false;
     const fd = openPerfEvent({
       type: pmu.type, config: retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n,
-      config1: addressOf(name), config2: options.offset ?? 0, samplePeriod: 1, wakeupEvents: 1, disabled: true,
+      config1: name, config2: options.offset ?? 0, samplePeriod: 1, wakeupEvents: 1, disabled: true,
     }, -1, 0, `${retprobe ? 'kretprobe' : 'kprobe'} ${symbol}`);
-    keep = name; // the kernel has copied the name by now; keep the buffer alive until here
     return new KprobeLink(symbol, retprobe, new PerfEventAttachment(fd, program.fd));
   }
 
@@ -60,4 +59,3 @@ export class KprobeLink implements Link {
     untrack(this);
   }
 }
-let keep: Uint8Array | undefined;
