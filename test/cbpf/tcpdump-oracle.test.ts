@@ -8,7 +8,7 @@ import { checkCbpf } from '../../src/cbpf/checker.js';
 import { needsPrograms } from '../support/environment.js';
 import { ORACLE_EXPRESSIONS } from './expressions.js';
 import { type Corpus, loadCorpus, tcpdumpProgramLength, tcpdumpVerdict } from './oracle.js';
-import { runnersForOracle } from './runners.js';
+import { type Runner, runnersForOracle } from './runners.js';
 
 describe('tcpdump oracle', needsPrograms('tcpdump'), () => {
   let corpus: Corpus;
@@ -46,14 +46,16 @@ describe('tcpdump oracle', needsPrograms('tcpdump'), () => {
           const libpcap = tcpdumpProgramLength(group, expression);
           if (libpcap !== undefined) { sizes.ours += program.length; sizes.libpcap += libpcap; sizes.expressions++; }
         }
-        const engines = [{ name: 'cbpf', run: (d: Uint8Array, w: number) => runCbpf(program!, d, w) }, ...runnersForOracle(program)];
+        const engines: Runner[] = [{ name: 'cbpf', run: (d: Uint8Array, w: number) => runCbpf(program!, d, w) }, ...runnersForOracle(program)];
         for (const engine of engines) {
           const wrong: string[] = [];
           group.packets.forEach((ref, i) => {
+            if (engine.name === 'ebpf-interp' && ref.packet.data.length !== ref.packet.wireLength) return;
+            compared++;
             const got = engine.run(ref.packet.data, ref.packet.wireLength) !== 0;
             if (got !== verdict.accepted.has(i)) wrong.push(`${ref.file}#${ref.index + 1} (tcpdump ${verdict.accepted.has(i) ? 'accepts' : 'rejects'})`);
           });
-          compared += group.packets.length;
+          engine.dispose?.();
           mismatches[engine.name] = (mismatches[engine.name] ?? 0) + wrong.length;
           assert.equal(wrong.length, 0, `${engine.name} on link type ${group.linkType}: ${wrong.length} mismatches: ${wrong.slice(0, 5).join(', ')}`);
         }
