@@ -3,9 +3,12 @@
 // 16 scratch words M[] live at the top of the stack (M[k] at r10 - (16 - k) * 4). All arithmetic
 // is 32-bit, so registers stay zero-extended and 64-bit compares are exact.
 //
-// Calling convention of the result: r1 = the packet (the context of legacy loads), r2 = the
-// length on the wire (the kernel reads skb->len; a userspace caller passes it), kept in r9.
-// Linux ancillary loads need a struct sk_buff and are refused here.
+// Calling convention of the result, two flavours:
+//  - 'userspace' (default): r1 = the packet (the context of legacy loads), r2 = the length on
+//    the wire, kept in r9 (the userspace VM passes both);
+//  - 'skb': r1 = struct __sk_buff, the length read from its `len` field, as a kernel program
+//    (socket filter or tc) that the verifier accepts.
+// Linux ancillary loads need a struct sk_buff and are refused in both.
 import type { Instruction } from '../isa/instruction.js';
 import { Class, Source, AluOp, JmpOp, Size, Mode } from '../isa/opcodes.js';
 import { UserError } from '../diagnostics.js';
@@ -38,7 +41,11 @@ const JMP_MAP: Record<number, number> = { [CJmp.JEQ]: JmpOp.JEQ, [CJmp.JGT]: Jmp
 const JMP_INVERSE: Record<number, number> = { [JmpOp.JEQ]: JmpOp.JNE, [JmpOp.JGT]: JmpOp.JLE, [JmpOp.JGE]: JmpOp.JLT };
 
 /** Translate a (checked) classic program; every generated jump is resolved. */
-export function cbpfToEbpf(program: readonly CbpfInstruction[]): Instruction[] {
+export interface TranslateOptions {
+  context?: 'userspace' | 'skb';
+}
+
+export function cbpfToEbpf(program: readonly CbpfInstruction[], options: TranslateOptions = {}): Instruction[] {
   const out: Instruction[] = [];
   // Jumps to classic pcs, patched once every classic instruction's eBPF start is known.
   const fixups: { at: number; target: number }[] = [];
@@ -46,7 +53,13 @@ export function cbpfToEbpf(program: readonly CbpfInstruction[]): Instruction[] {
   const jumpTo = (insn: Instruction, target: number): void => { fixups.push({ at: out.length, target }); out.push(insn); };
 
   // Prologue: A = X = 0 (classic BPF starts with both zero), context and length saved.
-  out.push(alu32x(AluOp.XOR, REG_A, REG_A), alu32x(AluOp.XOR, REG_X, REG_X), mov64(REG_CTX, 1), mov64(REG_LEN, 2));
+  // The kernel clears them with xor (its converted programs skip the eBPF verifier); a program
+  // for the verifier must not read the uninitialised registers, so the skb flavour moves 0 in.
+  if (options.context === 'skb') out.push(alu32(AluOp.MOV, REG_A, 0), alu32(AluOp.MOV, REG_X, 0));
+  else out.push(alu32x(AluOp.XOR, REG_A, REG_A), alu32x(AluOp.XOR, REG_X, REG_X));
+  out.push(mov64(REG_CTX, 1));
+  // __sk_buff.len is the first field (offset 0).
+  out.push(options.context === 'skb' ? ins(Class.LDX | Size.W | Mode.MEM, REG_LEN, 1, 0) : mov64(REG_LEN, 2));
 
   program.forEach((p, pc) => {
     start[pc] = out.length;

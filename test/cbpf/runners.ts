@@ -4,8 +4,10 @@ import type { CbpfInstruction } from '../../src/cbpf/instruction.js';
 import { cbpfToEbpf } from '../../src/cbpf/to-ebpf.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
 import { JitProgram } from '../../src/vm/jit/jit.js';
+import { Program, ProgramType } from '../../src/kernel/programs.js';
 
-export interface Runner { name: string; run(data: Uint8Array, wireLength: number): number; dispose?(): void }
+/** run() returns the filter's result, or undefined when the engine cannot be given this packet. */
+export interface Runner { name: string; run(data: Uint8Array, wireLength: number): number | undefined; dispose?(): void }
 
 /** The JIT takes r2 (the wire length) from the caller; a packet region is mapped once per call. */
 export function ebpfJitRunner(program: CbpfInstruction[]): Runner {
@@ -29,6 +31,38 @@ export function ebpfInterpreterRunner(program: CbpfInstruction[]): Runner {
   return { name: 'ebpf-interp', run: (data) => Number(BigInt.asUintN(32, vm.run(data))), dispose: () => vm.dispose() };
 }
 
-export function runnersForOracle(program: CbpfInstruction[]): Runner[] {
-  return [ebpfJitRunner(program), ebpfInterpreterRunner(program)];
+/**
+ * The translation loaded into the kernel (its verifier must accept it) as a tc program, run with
+ * BPF_PROG_TEST_RUN: tc programs see the frame from the Ethernet header and `len` is the whole
+ * frame, as for a capture. The kernel gets only captured bytes, so this stands in for the wire
+ * length only when nothing was cut off, and test runs take at most a page (the caller checks).
+ */
+export function ebpfKernelRunner(program: CbpfInstruction[]): Runner {
+  const loaded = Program.load({ name: 'bpfkit_cbpf', type: ProgramType.SCHED_CLS, instructions: cbpfToEbpf(program, { context: 'skb' }) });
+  return {
+    name: 'ebpf-kernel',
+    run: (data) => {
+      try {
+        return loaded.testRun({ data }).retval >>> 0;
+      } catch (e) {
+        // The kernel refuses to build a test skb from a few malformed frames (EINVAL).
+        if ((e as { code?: string }).code === 'EINVAL') return undefined;
+        throw e;
+      }
+    },
+    dispose: () => loaded.close(),
+  };
+}
+
+/** Which packets an engine can be given exactly (see the engines' notes). */
+export function engineTakes(name: string, data: Uint8Array, wireLength: number): boolean {
+  if (name === 'ebpf-interp') return data.length === wireLength;
+  if (name === 'ebpf-kernel') return data.length === wireLength && data.length >= 14 && data.length <= 3000;
+  return true;
+}
+
+export function runnersForOracle(program: CbpfInstruction[], withKernel = false): Runner[] {
+  const runners = [ebpfJitRunner(program), ebpfInterpreterRunner(program)];
+  if (withKernel) runners.push(ebpfKernelRunner(program));
+  return runners;
 }
