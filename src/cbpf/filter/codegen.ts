@@ -498,7 +498,6 @@ export class FilterCodegen {
       default:
         return this.fail(e.where, `'${e.proto}[...]' not valid on this link type`);
     }
-    if (e.proto === 'link' && this.kind === 'raw') this.fail(e.where, `'link[...]' not valid on this link type`);
     const sub: Cond[] = [];
     const index = this.arith(e.index, sub, e.where);
     guards.push(...sub);
