@@ -28,5 +28,5 @@ export const ORACLE_EXPRESSIONS: string[] = [
   'mpls and mpls and ip', 'pppoes', 'pppoes and ip', 'pppoes 1 and ip6', 'vlan or arp', 'tcp and (port 80 or port 8080)',
   '(tcp or udp) and src net 192.168.0.0/16', 'host 192.168.1.11 and (port 53 or port 123)', 'ip and (udp[8] = 0 or tcp[13] = 2)',
   'icmp or icmp6 or arp', 'not (ip or ip6 or arp)', 'ip6 and not icmp6 and not udp', 'tcp and ip[2:2] - ((ip[0]&0xf)<<2) - ((tcp[12]&0xf0)>>2) != 0',
-  'outbound', 'inbound',
+  'outbound', 'inbound', 'ifindex 2', 'ifindex 3 and tcp', 'inbound and udp',
 ];

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CapturedPacket, parseCapture, readCaptureFile, writePcap } from '../../src/cbpf/pcap.js';
+import { type CapturedPacket, LinkType, parseCapture, readCaptureFile, writePcap } from '../../src/cbpf/pcap.js';
 
 export const PCAP_DIR = process.env.BPFKIT_PCAPS ?? '/work/shared/pcaps';
 
@@ -31,6 +31,32 @@ export function loadCorpus(): Corpus {
     cap.packets.forEach((packet, index) => refs.push({ file: name, index, packet }));
     byLink.set(cap.linkType, refs);
   }
+  // No raw-IP or Linux cooked v2 captures in the corpus: derive them from the Ethernet frames
+  // (tcpdump reads both link types, so it still judges), varying the cooked packet type so
+  // that inbound/outbound have both answers.
+  const ether = byLink.get(LinkType.ETHERNET) ?? [];
+  const raw: PacketRef[] = [];
+  const sll2: PacketRef[] = [];
+  for (const ref of ether) {
+    const d = ref.packet.data;
+    if (d.length < 14) continue;
+    const type = (d[12]! << 8) | d[13]!;
+    if (type === 0x0800 || type === 0x86dd)
+      raw.push({ ...ref, packet: { ...ref.packet, data: d.subarray(14), wireLength: ref.packet.wireLength - 14, linkType: LinkType.RAW } });
+    if (type > 1500) {
+      const h = new Uint8Array(20 + d.length - 14);
+      h[0] = d[12]!; h[1] = d[13]!;
+      new DataView(h.buffer).setUint32(4, 1 + (sll2.length % 3));
+      h[9] = 1; // ARPHRD_ETHER
+      h[10] = sll2.length % 5 === 0 ? 4 : 0; // some outgoing
+      h[11] = 6;
+      h.set(d.subarray(6, 12), 12);
+      h.set(d.subarray(14), 20);
+      sll2.push({ ...ref, packet: { ...ref.packet, data: h, wireLength: ref.packet.wireLength + 6, linkType: LinkType.LINUX_SLL2 } });
+    }
+  }
+  byLink.set(LinkType.RAW, raw);
+  byLink.set(LinkType.LINUX_SLL2, sll2);
   const groups: LinkGroup[] = [];
   for (const [linkType, packets] of byLink) {
     const path = join(dir, `merged-${linkType}.pcap`);

@@ -386,14 +386,13 @@ export class FilterCodegen {
   private transportPorts(q: Qualifiers, where: Where, protos: Set<string> | undefined, test: (srcOrDst: 0 | 2, v6: boolean) => Cond): Cond {
     const { list, v4, v6 } = this.portProtos(q, protos, where);
     const protoIs = (base: number): Cond => list.map((p) => cmp(base, 1, p)).reduce((x, y) => or(x, y));
+    // IPv6 first: the order libpcap's optimized programs test them in (the two are exclusive).
     let c: Cond | undefined;
+    if (v6) c = and(this.linktype(ETH_IP6), and(protoIs(this.offLinkpl + 6), this.dirOp(q.dir, () => test(0, true), () => test(2, true))));
     if (v4) {
-      c = and(this.linktype(ETH_IP), and(protoIs(this.offLinkpl + 9), and(this.notFragment(),
+      const c4 = and(this.linktype(ETH_IP), and(protoIs(this.offLinkpl + 9), and(this.notFragment(),
         this.dirOp(q.dir, () => test(0, false), () => test(2, false)))));
-    }
-    if (v6) {
-      const c6 = and(this.linktype(ETH_IP6), and(protoIs(this.offLinkpl + 6), this.dirOp(q.dir, () => test(0, true), () => test(2, true))));
-      c = c ? or(c, c6) : c6;
+      c = c ? or(c, c4) : c4;
     }
     return c!;
   }
@@ -499,7 +498,6 @@ export class FilterCodegen {
       default:
         return this.fail(e.where, `'${e.proto}[...]' not valid on this link type`);
     }
-    if (e.proto === 'link' && this.kind === 'raw') this.fail(e.where, `'link[...]' not valid on this link type`);
     const sub: Cond[] = [];
     const index = this.arith(e.index, sub, e.where);
     guards.push(...sub);

@@ -4,6 +4,7 @@ import { LinkType } from '../pcap.js';
 import { FilterCodegen } from './codegen.js';
 import { emitProgram } from './emit.js';
 import { parseFilter } from './parser.js';
+import { FilterSyntaxError } from './lexer.js';
 
 export interface CompileOptions {
   /** LINKTYPE_* of the packets (1 Ethernet, 101 raw IP, 113 Linux cooked v1, 276 v2). */
@@ -20,5 +21,10 @@ export function compileFilter(expression: string, options: CompileOptions = {}):
   const ast = parseFilter(expression);
   const gen = new FilterCodegen(expression, { linkType: options.linkType ?? LinkType.ETHERNET, live: options.live });
   const cond = ast ? gen.gen(ast) : undefined;
-  return emitProgram(cond, { snaplen: options.snaplen ?? 262144, optimize: options.optimize });
+  const program = emitProgram(cond, { snaplen: options.snaplen ?? 262144, optimize: options.optimize });
+  // libpcap refuses a filter that can never match (`arp` on raw IP): say so rather than
+  // silently capture nothing.
+  if (options.optimize !== false && program.length === 1 && program[0]!.k === 0)
+    throw new FilterSyntaxError('expression rejects all packets', expression, 0, Math.max(1, expression.length));
+  return program;
 }
