@@ -82,3 +82,14 @@ test('print() of values and the attach message', () => {
   assert.equal(attachedProbesText(1), 'Attached 1 probe\n');
   assert.equal(attachedProbesText(3), 'Attached 3 probes\n');
 });
+
+test('stacks: bpftrace and perf modes (bpftrace 0.17 capture, addresses elided)', async () => {
+  const { valueText } = await import('../../src/output/format-value.js');
+  const frames = [
+    { address: 0xffffffff81000010n, symbol: 'perf_syscall_enter+397' },
+    { address: 0xffffffff81000020n, symbol: 'syscall_trace_enter+384' },
+  ];
+  assert.equal(valueText({ kind: 'stack', which: 'kstack', mode: 'bpftrace', frames }), '\n        perf_syscall_enter+397\n        syscall_trace_enter+384\n');
+  assert.equal(valueText({ kind: 'stack', which: 'kstack', mode: 'perf', frames }), '\n\tffffffff81000010 perf_syscall_enter+397\n\tffffffff81000020 syscall_trace_enter+384\n');
+  assert.equal(valueText({ kind: 'stack', which: 'ustack', mode: 'bpftrace', frames: [{ address: 0x401000n }] }), '\n        0x401000\n');
+});
