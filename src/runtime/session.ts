@@ -230,7 +230,10 @@ export class Session {
   close(): void {
     if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM');
     for (const a of this.attachments.splice(0)) a.close();
+    // Late events (the -c child's exit) must not touch the unmapped ring buffer.
     this.ringbuf?.close();
+    this.ringbuf = undefined;
+    this.child?.removeAllListeners('exit');
     for (const l of this.loaded.splice(0)) l.program.close();
     for (const m of this.maps.values()) m.close();
     this.maps.clear();
