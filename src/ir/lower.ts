@@ -207,19 +207,57 @@ export class ProgramLowering {
   }
 
   private assignVar(v: ast.Variable, value: ast.Expr): void {
-    const t = v.type ?? value.type ?? this.typeOf(value);
+    const existing = this.vars.get(v.name);
+    if (existing) return this.storeInto(existing.off, existing.type, value);
+    let t = v.type ?? value.type ?? this.typeOf(value);
+    if (isStringy(t)) {
+      // Evaluate first: the variable takes the layout of what is stored (strings at their
+      // semantic size, which covers every later assignment).
+      const src = this.memory(value);
+      if (t.kind !== 'string') t = src.type;
+      const off = this.declareVar(v.name, t);
+      this.convert(off, t, src.off, src.type);
+      return;
+    }
     const off = this.declareVar(v.name, t);
-    this.storeInto(off, this.vars.get(v.name)!.type, value);
+    this.b.stx('dw', 'fp', off, this.scalar(value));
   }
 
   /** Evaluate `value` into the buffer at fp+off holding a value of type `t`. */
   private storeInto(off: number, t: Type, value: ast.Expr): void {
     if (isStringy(t)) {
       const src = this.memory(value);
-      this.copy(off, src.off, Math.min(round8(sizeOf(t)), round8(sizeOf(src.type))));
+      this.convert(off, t, src.off, src.type);
     } else {
       this.b.stx('dw', 'fp', off, this.scalar(value));
     }
+  }
+
+  /**
+   * Copy a value between two layouts of "the same" type: tuples element by element (their
+   * element types, hence offsets, may differ), strings truncated or zero-padded, integers
+   * re-stored at the destination width. `dst` must already be zeroed where it is longer.
+   */
+  private convert(dst: number, dstType: Type, src: number, srcType: Type): void {
+    const b = this.b;
+    if (dstType.kind === 'tuple' && srcType.kind === 'tuple' && dstType.elements.length === srcType.elements.length) {
+      const dl = tupleLayout(dstType.elements), sl = tupleLayout(srcType.elements);
+      dstType.elements.forEach((t, i) => this.convert(dst + dl.offsets[i], t, src + sl.offsets[i], srcType.elements[i]));
+      return;
+    }
+    if (dstType.kind === 'record' && srcType.kind === 'record' && dstType.fields.length === srcType.fields.length) {
+      const dl = tupleLayout(dstType.fields.map((f) => f.type)), sl = tupleLayout(srcType.fields.map((f) => f.type));
+      dstType.fields.forEach((f, i) => this.convert(dst + dl.offsets[i], f.type, src + sl.offsets[i], srcType.fields[i].type));
+      return;
+    }
+    if (!isStringy(dstType) && !isStringy(srcType)) {
+      const ss = Math.min(8, sizeOf(srcType)) || 8, ds = Math.min(8, sizeOf(dstType)) || 8;
+      const v = this.b.vreg();
+      b.emit({ op: 'ldx', size: SIZE_NAMES[ss] ?? 'dw', dst: v, base: 'fp', off: src, signed: isSigned(srcType) && ss < 8 });
+      b.stx(SIZE_NAMES[ds] ?? 'dw', 'fp', dst, v);
+      return;
+    }
+    this.copy(dst, src, Math.min(sizeOf(dstType), sizeOf(srcType)));
   }
 
   private assign(s: ast.AssignStmt): void {
@@ -285,7 +323,7 @@ export class ProgramLowering {
       const at = off + m.keyOffsets[i];
       if (isStringy(t)) {
         const src = this.memory(k);
-        this.copy(at, src.off, Math.min(sizeOf(t), sizeOf(src.type)));
+        this.convert(at, t, src.off, src.type);
       } else {
         b.stx(SIZE_NAMES[sizeOf(t)] ?? 'dw', 'fp', at, this.scalar(k));
       }
@@ -438,20 +476,21 @@ export class ProgramLowering {
         case 'printf': return this.printf(e);
         case 'print': return this.print(e);
         case 'exit': {
-          this.record({ kind: 'exit' }, [], []);
+          const code = e.args[0] ? Number(this.constInt(e.args[0])) : 0;
+          this.record(() => ({ kind: 'exit', code }), []);
           this.b.ja(this.exitLabel);
           return;
         }
         case 'clear': case 'zero': {
           const ref = e.args[0];
           if (ref?.kind !== 'Map') this.fail(`${e.name}() takes a map`, e.span);
-          this.record({ kind: e.name, map: ref.name }, [], []);
+          this.record(() => ({ kind: e.name as 'clear' | 'zero', map: ref.name }), []);
           return;
         }
         case 'time': {
           const fmt = e.args[0];
           const format = fmt ? (fmt.kind === 'String' ? fmt.value : this.fail('time() takes a string literal', fmt.span)) : '%H:%M:%S\n';
-          this.record({ kind: 'time', format }, [], []);
+          this.record(() => ({ kind: 'time', format }), []);
           return;
         }
         case 'delete': {
@@ -475,16 +514,7 @@ export class ProgramLowering {
   private printf(e: ast.CallExpr): void {
     const fmt = e.args[0];
     if (fmt?.kind !== 'String') this.fail('printf() takes a string literal format', e.span);
-    const args = e.args.slice(1);
-    const fields: RecordField[] = [];
-    let off = RECORD_HEADER;
-    for (const a of args) {
-      let t = this.typeOf(a);
-      if (t.kind === 'int' && t.literal !== undefined) t = I64;
-      fields.push({ type: t, offset: off });
-      off += round8(isStringy(t) ? sizeOf(t) : 8);
-    }
-    this.record({ kind: 'printf', format: fmt.value, fields, size: off }, args, fields);
+    this.record((fields, size) => ({ kind: 'printf', format: fmt.value, fields, size }), e.args.slice(1));
   }
 
   private print(e: ast.CallExpr): void {
@@ -492,36 +522,48 @@ export class ProgramLowering {
     if (a?.kind === 'Map') {
       const top = e.args[1] ? Number(this.constInt(e.args[1])) : undefined;
       const div = e.args[2] ? Number(this.constInt(e.args[2])) : undefined;
-      this.record({ kind: 'print', map: a.name, top, div }, [], []);
+      this.record(() => ({ kind: 'print', map: a.name, top, div }), []);
       return;
     }
     if (!a) this.fail('print() takes an argument', e.span);
-    let t = this.typeOf(a);
-    if (t.kind === 'int' && t.literal !== undefined) t = I64;
-    const field = { type: t, offset: RECORD_HEADER };
-    this.record({ kind: 'printValue', field, size: RECORD_HEADER + round8(isStringy(t) ? sizeOf(t) : 8) }, [a], [field]);
+    this.record((fields, size) => ({ kind: 'printValue', field: fields[0], size }), [a]);
   }
 
-  /** Emit a ring-buffer record: id, then each argument at its field offset. */
-  private record(spec: Parameters<RecordTable['add']>[0], args: ast.Expr[], fields: RecordField[]): void {
+  /** The type a record carries for an integer argument: registers are 64-bit. */
+  private recordIntType(a: ast.Expr, t: Type): Type {
+    if (t.kind !== 'int') return t;
+    // Arithmetic and variables hold full 64-bit values whatever width inference gave them.
+    const direct = a.kind === 'Builtin' || a.kind === 'FieldAccess' || a.kind === 'Cast' || a.kind === 'Call';
+    return t.literal !== undefined || !direct ? { kind: 'int', bits: 64, signed: t.signed } : { kind: 'int', bits: t.bits, signed: t.signed };
+  }
+
+  /**
+   * Emit a ring-buffer record: the id, then each argument at its field offset. String-like
+   * arguments are evaluated first so the record layout follows what they really are.
+   */
+  private record(make: (fields: RecordField[], size: number) => Parameters<RecordTable['add']>[0], args: ast.Expr[]): void {
     const b = this.b;
-    const id = this.script.records.add(spec);
-    const size = 'size' in spec ? spec.size : RECORD_HEADER;
-    const buf = b.frame.alloc(size, b.loc, 'output record');
-    const idReg = b.const(id);
-    b.stx('dw', 'fp', buf, idReg);
-    args.forEach((a, i) => {
-      const f = fields[i];
-      if (isStringy(f.type)) {
-        const size = round8(sizeOf(f.type));
-        for (let o = 0; o < size; o += 8) b.st('dw', 'fp', buf + f.offset + o, 0);
-        const src = this.memory(a);
-        this.copy(buf + f.offset, src.off, Math.min(size, round8(sizeOf(src.type))));
-      } else {
-        b.stx('dw', 'fp', buf + f.offset, this.scalar(a));
-      }
+    const vals = args.map((a) => {
+      const t = this.typeOf(a);
+      return isStringy(t) ? { a, mem: this.memory(a) } : { a, type: this.recordIntType(a, t) };
     });
-    b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: size }, { imm: 0 }], false);
+    const fields: RecordField[] = [];
+    let off = RECORD_HEADER;
+    for (const v of vals) {
+      const type = v.mem ? v.mem.type : v.type!;
+      fields.push({ type, offset: off });
+      off += round8(v.mem ? sizeOf(type) : 8);
+    }
+    const spec = make(fields, off);
+    const id = this.script.records.add(spec);
+    const buf = b.frame.alloc(off, b.loc, 'output record');
+    b.stx('dw', 'fp', buf, b.const(id));
+    vals.forEach((v, i) => {
+      const f = fields[i];
+      if (v.mem) this.copy(buf + f.offset, v.mem.off, round8(sizeOf(f.type)));
+      else b.stx('dw', 'fp', buf + f.offset, this.scalar(v.a));
+    });
+    b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }], false);
   }
 
   // ---- expressions: scalars ------------------------------------------------------------------
@@ -588,6 +630,13 @@ export class ProgramLowering {
         return v;
       }
       case 'FieldAccess': return this.field(e);
+      case 'TupleIndex': {
+        const el = this.tupleElement(e);
+        const size = sizeOf(el.type);
+        const v = b.vreg();
+        b.emit({ op: 'ldx', size: SIZE_NAMES[size] ?? 'dw', dst: v, base: 'fp', off: el.off, signed: isSigned(el.type) && size < 8 });
+        return v;
+      }
       case 'Sizeof': return b.const(e.type?.kind === 'int' && e.type.literal !== undefined ? e.type.literal : 0);
       case 'BlockExpr': {
         this.block(e.statements);
@@ -818,6 +867,11 @@ export class ProgramLowering {
         b.place(miss);
         return { off, type: m.valueType };
       }
+      case 'TupleIndex': return this.tupleElement(e);
+      case 'PositionalParam': {
+        const p = this.script.positional[e.index - 1] ?? '';
+        return this.memory({ kind: 'String', value: Buffer.from(p, 'utf8').toString('latin1'), span: e.span });
+      }
       case 'Tuple': {
         const types = e.elements.map((x) => this.keyType(x));
         const layout = tupleLayout(types);
@@ -858,6 +912,24 @@ export class ProgramLowering {
     return this.fail(`cannot use this ${typeName(t)} expression here yet`, e.span);
   }
 
+  /** `t.N`: where element N of a tuple (in a stack buffer) lives. */
+  private tupleElement(e: ast.TupleIndex): { off: number; type: Type } {
+    const base = this.memory(e.expr);
+    if (base.type.kind === 'tuple') {
+      const layout = tupleLayout(base.type.elements);
+      const t = base.type.elements[e.index];
+      if (!t) this.fail(`tuple index ${e.index} is out of range`, e.span);
+      return { off: base.off + layout.offsets[e.index], type: t };
+    }
+    if (base.type.kind === 'record') {
+      const layout = tupleLayout(base.type.fields.map((f) => f.type));
+      const f = base.type.fields[e.index];
+      if (!f) this.fail(`index ${e.index} is out of range`, e.span);
+      return { off: base.off + layout.offsets[e.index], type: f.type };
+    }
+    return this.fail(`cannot index a ${typeName(base.type)}`, e.span);
+  }
+
   /** str(p[, n]): copy a NUL-terminated string from kernel or user memory (or a data_loc field). */
   private strCall(e: ast.CallExpr): { off: number; type: Type } {
     const b = this.b;
@@ -883,8 +955,15 @@ export class ProgramLowering {
         return { off, type: strType(resultSize) };
       }
     }
+    if (isStringy(this.typeOf(arg)) || arg.kind === 'PositionalParam') {
+      const src = this.memory(arg);
+      this.copy(off, src.off, Math.min(resultSize, sizeOf(src.type), size));
+      if (size <= resultSize) b.st('b', 'fp', off + size - 1, 0);
+      return { off, type: strType(resultSize) };
+    }
     const p = this.scalar(arg);
-    const userSpace = arg.type?.kind === 'pointer' ? arg.type.addrSpace === 'user' : this.instance.argsAddrSpace === 'user';
+    const space = arg.type?.kind === 'pointer' ? arg.type.addrSpace : undefined;
+    const userSpace = space === 'user' || (space !== 'kernel' && this.instance.argsAddrSpace === 'user');
     b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [{ fp: off }, { imm: size }, p], false);
     return { off, type: strType(resultSize) };
   }

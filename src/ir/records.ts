@@ -18,7 +18,7 @@ export type RecordSpec =
   | { kind: 'clear'; map: string }
   | { kind: 'zero'; map: string }
   | { kind: 'time'; format: string }
-  | { kind: 'exit' };
+  | { kind: 'exit'; code: number };
 
 export const RECORD_HEADER = 8;
 

@@ -32,6 +32,8 @@ export interface SessionOptions {
   dryRun?: boolean;
   /** -c CMD: run it after attaching, stop when it exits. */
   command?: string;
+  /** config print_maps_on_exit (default true). */
+  printMapsOnExit?: boolean;
   /** Script file name and text, for verifier error locations. */
   file?: string;
   source?: string;
@@ -66,6 +68,7 @@ export class Session {
   private ctx: DecodeContext;
   private formats = new Map<number, FormatPart[]>();
   private finished = false;
+  private exitCode = 0;
   private accepting = true;
   private resolveDone: (() => void) | undefined;
   private child: ChildProcess | undefined;
@@ -128,8 +131,8 @@ export class Session {
       this.drain();
       this.accepting = true;
       this.runOneShot('end', true);
-      this.printMapsAtExit();
-      return 0;
+      if (this.options.printMapsOnExit !== false) this.printMapsAtExit();
+      return this.exitCode;
     } finally {
       this.close();
     }
@@ -210,7 +213,7 @@ export class Session {
         this.emit(json ? messageJson('time', text) : text);
         break;
       }
-      case 'exit': this.accepting = false; this.finish(); break;
+      case 'exit': this.accepting = false; this.exitCode = spec.code; this.finish(); break;
     }
   }
 
@@ -223,7 +226,7 @@ export class Session {
   }
 
   private printMapsAtExit(): void {
-    const dumps = this.script.maps.map((m) => this.dump(m));
+    const dumps = this.script.maps.map((m) => this.dump(m)).filter((d) => d.entries.length > 0);
     this.emit(this.options.format === 'json' ? exitJson(dumps) : exitText(dumps));
   }
 

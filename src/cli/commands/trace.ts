@@ -104,7 +104,7 @@ const trace: Command = {
     try {
       const session = new Session(script, {
         format, write, warn: (t) => process.stderr.write(t), verbose: o.v, quiet: o.q, dryRun: o['dry-run'],
-        command: o.c, file, source,
+        command: o.c, file, source, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
       });
       return await session.run();
     } finally {
