@@ -248,6 +248,7 @@ class Checker {
     }
     this.final = true;
     this.pass();
+    for (const info of this.probeInfos) for (const [k, v] of info.variables) info.variables.set(k, stripType(v));
     return { program: this.program, maps: this.maps, probes: this.probeInfos, config: this.config, warnings: this.warnings, structs: this.structs };
   }
 
@@ -440,7 +441,7 @@ class Checker {
         return;
       }
       case 'ForMap': {
-        const info = this.useMap(s.map, false);
+        const info = this.useMap(s.map, undefined);
         if (info.keyed === false) this.error(`${s.map.name} has no explicit keys (scalar map), and cannot be used for iteration`, s.map);
         if (info.value?.kind === 'aggregate' && !isIntLikeAgg(info.value)) this.error(`${s.map.name} holds ${typeName(info.value)} values, which cannot be used in a for loop`, s.map);
         if (this.final && (info.key === undefined || info.value === undefined)) this.error(`Undefined map: ${s.map.name}`, s.map);
@@ -542,22 +543,21 @@ class Checker {
       }
       if (value.kind === 'void') this.error(`Value of type void cannot be assigned to ${name}`, s.value);
       if (value.kind === 'aggregate') this.error(`${callName(s.value)}() should be directly assigned to a map`, s.value);
-      if (value.kind === 'int') value = strip(value);
       const prev = this.vars.get(name);
       if (!this.declared(name)) this.declare(name);
       if (prev) {
-        if (s.op === null) {
-          const u = unify(prev, value);
+        {
+          const u = unifyVar(prev, value);
           if (!u) this.error(`Type mismatch for ${name}: trying to assign value of type '${typeName(value)}' when variable already contains a value of type '${typeName(prev)}'`, target);
           if (prev.kind === 'int' && value.kind === 'int' && prev.signed !== value.signed && u.kind === 'int' && u.bits === 64 && prev.bits === 64 && value.bits === 64) {
             this.warn(`Type mismatch for ${name}: assigning ${typeName(value)} to ${typeName(prev)} (sign changes)`, s);
           }
           this.setVar(name, u);
         }
-        target.type = this.vars.get(name);
+        target.type = stripType(this.vars.get(name));
       } else {
         this.setVar(name, value);
-        target.type = value;
+        target.type = stripType(value);
       }
       return;
     }
@@ -701,7 +701,7 @@ class Checker {
         if (!this.declared(e.name)) this.error(`Undefined or undeclared variable: ${e.name}`, e);
         const t = this.vars.get(e.name);
         if (t === undefined && this.final) this.error(`Variable used before it was assigned: ${e.name}`, e);
-        return t;
+        return stripType(t);
       }
       case 'Map': {
         const info = this.useMap(e, false);
@@ -988,15 +988,15 @@ class Checker {
     const ri = asInt(r);
     if (!li || !ri) return mismatch();
     if ((op === '/' || op === '%') && right.kind === 'Integer' && right.value === 0n) this.warn('Division by zero (the result is 0 in BPF)', right);
-    if (op === '<<' || op === '>>') return strip(li.literal !== undefined && ri.literal === undefined ? I64 : li);
-    let t = promoteInts(li, ri);
-    // Subtraction yields a signed type (it is addition of a negative number).
-    if (op === '-' && !t.signed) t = int(t.bits, true);
     // Literal arithmetic stays a literal so `1 << 16` or `2 * 1000` still widen freely.
     if (li.literal !== undefined && ri.literal !== undefined) {
       const v = this.fold({ kind: 'Binary', op, span: node.span, opSpan: node.span, left, right });
       if (v !== undefined && v >= -(2n ** 63n) && v < 2n ** 64n) return literalType(v);
     }
+    if (op === '<<' || op === '>>') return strip(li.literal !== undefined ? I64 : li);
+    let t = promoteInts(li, ri);
+    // Subtraction yields a signed type (it is addition of a negative number).
+    if (op === '-' && !t.signed) t = int(t.bits, true);
     return strip(t);
   }
 
@@ -1146,6 +1146,28 @@ class Checker {
     }
     if (!unify(target, value)) this.error(`Type mismatch for ${name}: trying to assign value of type '${typeName(value)}' when ${what} has type '${typeName(target)}'`, node);
   }
+}
+
+/** A variable's type without the literal marker (the marker only says "so far only literals"). */
+function stripType<T extends Type | undefined>(t: T): T {
+  return (t && t.kind === 'int' && t.literal !== undefined ? strip(t) : t) as T;
+}
+
+/**
+ * Unify a scratch variable's type with a newly assigned value. A variable that so far only held
+ * literals stays flexible: `$a = 1; $a = (uint64)2;` makes $a a uint64 (bpftrace semantics).
+ */
+function unifyVar(prev: Type, value: Type): Type | undefined {
+  if (prev.kind === 'int' && value.kind === 'int' && (prev.literal !== undefined || value.literal !== undefined)) {
+    const p = promoteInts(prev, value);
+    if (prev.literal !== undefined && value.literal !== undefined) {
+      // Still only literals: keep the marker, with the value that needed the wider type.
+      const lit = fits(prev.literal, strip(value)) ? value.literal : prev.literal;
+      return { ...strip(p), literal: lit };
+    }
+    return strip(p);
+  }
+  return unify(prev, value);
 }
 
 function callName(e: A.Expr): string {

@@ -492,8 +492,7 @@ const CASES: Case[] = [
   },
   {
     script: "BEGIN { @x[1] = 1; for ($kv : @x) { $kv = 1; } }",
-    expected: "stdin:1:31: error: @x used as a map without an explicit key (scalar map), previously used with an explicit key (non-scalar map)\nBEGIN { @x[1] = 1; for ($kv : @x) { $kv = 1; } }\n                              ^~",
-    bpftraceRejects: true,
+    expected: "stdin:1:37: error: Type mismatch for $kv: trying to assign value of type 'int8' when variable already contains a value of type '(int64,int64)'\nBEGIN { @x[1] = 1; for ($kv : @x) { $kv = 1; } }\n                                    ^~~",
   },
   {
     script: "BEGIN { $x = (uint8)1 < \"s\"; }",
