@@ -315,6 +315,13 @@ export class ProgramLowering {
   /** Build a map key on the stack (zeroed, with room for a bucket when bucketed). */
   private mapKey(m: ScriptMap, keys: ast.Expr[], span: ast.Span): number {
     const b = this.b;
+    if (keys.length === 1 && keys[0].kind !== 'Tuple' && m.keyTypes.length > 1 && this.typeOf(keys[0]).kind === 'tuple') {
+      // `@m[$t]` with a tuple value: the same key as `@m[a, b]`.
+      const src = this.memory(keys[0]);
+      const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+      this.convert(off, { kind: 'tuple', elements: m.keyTypes }, src.off, src.type);
+      return off;
+    }
     const flat = keys.length === 1 && keys[0].kind === 'Tuple' ? keys[0].elements : keys;
     if (flat.length !== m.keyTypes.length) this.fail(`${m.name} is used with ${flat.length} keys here but ${m.keyTypes.length} elsewhere`, span);
     const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
@@ -332,6 +339,10 @@ export class ProgramLowering {
   }
 
   private keyTypesOf(keys: ast.Expr[]): Type[] {
+    if (keys.length === 1 && keys[0].kind !== 'Tuple') {
+      const t = this.typeOf(keys[0]);
+      if (t.kind === 'tuple') return t.elements.map((x) => (x.kind === 'int' && x.literal !== undefined ? I64 : x.kind === 'string' ? strType(Math.max(x.size, this.script.strlen)) : x));
+    }
     const flat = keys.length === 1 && keys[0].kind === 'Tuple' ? keys[0].elements : keys;
     return flat.map((k) => this.keyType(k));
   }
@@ -630,8 +641,9 @@ export class ProgramLowering {
         return v;
       }
       case 'FieldAccess': return this.field(e);
-      case 'TupleIndex': {
-        const el = this.tupleElement(e);
+      case 'Index': case 'TupleIndex': {
+        if (e.kind === 'Index' && this.typeOf(e.expr).kind !== 'tuple') this.fail('indexing arrays and pointers is not supported yet', e.span);
+        const el = e.kind === 'Index' ? this.tupleElement({ kind: 'TupleIndex', expr: e.expr, index: Number(this.constInt(e.index)), span: e.span }) : this.tupleElement(e);
         const size = sizeOf(el.type);
         const v = b.vreg();
         b.emit({ op: 'ldx', size: SIZE_NAMES[size] ?? 'dw', dst: v, base: 'fp', off: el.off, signed: isSigned(el.type) && size < 8 });
@@ -873,15 +885,26 @@ export class ProgramLowering {
         return this.memory({ kind: 'String', value: Buffer.from(p, 'utf8').toString('latin1'), span: e.span });
       }
       case 'Tuple': {
-        const types = e.elements.map((x) => this.keyType(x));
+        // String-like elements first, so the layout follows what they evaluate to.
+        const parts = e.elements.map((x) => {
+          const t = this.typeOf(x);
+          if (isStringy(t)) return { x, mem: this.memory(x), type: undefined as Type | undefined };
+          const st: Type = t.kind === 'int' ? (t.literal !== undefined ? I64 : t) : t.kind === 'bool' ? t : I64;
+          return { x, mem: undefined, type: st };
+        });
+        const types = parts.map((p) => p.mem ? p.mem.type : p.type!);
         const layout = tupleLayout(types);
         const off = b.zeroed(layout.size, 'tuple');
-        e.elements.forEach((x, i) => {
-          const et = types[i];
-          if (isStringy(et)) { const s = this.memory(x); this.copy(off + layout.offsets[i], s.off, Math.min(sizeOf(et), sizeOf(s.type))); }
-          else b.stx(SIZE_NAMES[sizeOf(et)] ?? 'dw', 'fp', off + layout.offsets[i], this.scalar(x));
+        parts.forEach((p, i) => {
+          const at = off + layout.offsets[i];
+          if (p.mem) this.convert(at, types[i], p.mem.off, p.mem.type);
+          else b.stx(SIZE_NAMES[sizeOf(types[i])] ?? 'dw', 'fp', at, this.scalar(p.x));
         });
         return { off, type: { kind: 'tuple', elements: types } };
+      }
+      case 'Index': {
+        if (this.typeOf(e.expr).kind === 'tuple') return this.tupleElement({ kind: 'TupleIndex', expr: e.expr, index: Number(this.constInt(e.index)), span: e.span });
+        break;
       }
       case 'FieldAccess': {
         const f = this.argField(e);
@@ -962,8 +985,11 @@ export class ProgramLowering {
       return { off, type: strType(resultSize) };
     }
     const p = this.scalar(arg);
+    // Pointers read from a syscall's arguments point into the caller's memory, whatever the
+    // declared type says (the format files do not mark __user).
+    const fromArgs = arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args';
     const space = arg.type?.kind === 'pointer' ? arg.type.addrSpace : undefined;
-    const userSpace = space === 'user' || (space !== 'kernel' && this.instance.argsAddrSpace === 'user');
+    const userSpace = (fromArgs && this.instance.argsAddrSpace === 'user') || space === 'user' || (space === undefined && this.instance.argsAddrSpace === 'user');
     b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [{ fp: off }, { imm: size }, p], false);
     return { off, type: strType(resultSize) };
   }
