@@ -40,7 +40,7 @@ type Val = { k: 'reg'; v: VReg; type: Type } | { k: 'mem'; off: number; type: Ty
 const SIZE_NAMES: Record<number, SizeName> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
 const BPF_ANY = 0;
 const round8 = (n: number): number => Math.max(8, (n + 7) & ~7);
-const isStringy = (t: Type): boolean => t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
+const isStringy = (t: Type): boolean => (t.kind === 'special' && t.name === 'timestamp') || t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
 const isSigned = (t: Type | undefined): boolean => !!t && t.kind === 'int' && t.signed;
 
 export class ProgramLowering {
@@ -385,13 +385,13 @@ export class ProgramLowering {
       : fn === 'lhist' ? call.args.slice(1, 4).map((a) => this.constInt(a)) : [];
     if (fn === 'lhist' && params.length !== 3) this.fail('lhist() takes (value, min, max, step)', call.span);
     if (fn === 'lhist' && params[2] <= 0n) this.fail('lhist() step must be positive', call.args[3].span);
-    if (fn === 'hist' && params[0] !== 0n) this.fail('hist() with a sub-bucket argument is not supported yet', call.args[1].span);
+    if (fn === 'hist' && (params[0] < 0n || params[0] > 5n)) this.fail('hist() bits must be between 0 and 5', call.args[1].span);
     const m = this.scriptMap(ref, call.span, this.keyTypesOf(keys), fn, fn === 'count' ? U64 : (argT.kind === 'int' && argT.literal !== undefined ? I64 : argT), params);
     if (m.kind !== fn) this.fail(`${ref.name} already holds ${m.kind}(), cannot use ${fn}() on it`, call.span);
     const key = this.mapKey(m, keys, call.span);
     const value = fn === 'count' ? undefined : this.scalar(call.args[0]);
     if (fn === 'hist' || fn === 'lhist') {
-      const bucket = fn === 'hist' ? this.log2Bucket(value!) : this.linearBucket(value!, params[0], params[1], params[2]);
+      const bucket = fn === 'hist' ? this.log2Bucket(value!, Number(params[0])) : this.linearBucket(value!, params[0], params[1], params[2]);
       b.stx('dw', 'fp', key + m.keySize, bucket);
     }
     const map = bpfMapName(m.name);
@@ -436,25 +436,43 @@ export class ProgramLowering {
     b.place(done);
   }
 
-  /** bpftrace's log2 slot: 0 for negative, 1 for 0, else 2 + floor(log2(n)). */
-  private log2Bucket(value: VReg): VReg {
+  /**
+   * bpftrace's log2 slot with 2^k sub-buckets (output/histogram.ts log2Slot is the reference):
+   * 0 for negatives, n+1 below 2^(k+1), else ((p-k+1) << k) + ((n >> (p-k)) - 2^k) + 1 where
+   * p = floor(log2 n), found by binary search over shifts.
+   */
+  private log2Bucket(value: VReg, k: number): VReg {
     const b = this.b;
     const out = b.const(0, 'slot');
-    const n = b.mov(value, 'n');
     const done = b.label('h');
-    b.jmp('jslt', n, 0, done);
-    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: 1 });
-    b.jmp('jeq', n, 0, done);
-    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: 2 });
+    b.jmp('jslt', value, 0, done);
+    const small = b.label('h');
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: value });
+    b.alu('add', out, 1);
+    b.jmp('jlt', value, 2 ** (k + 1), done);
+    const n = b.mov(value, 'n');
+    const p = b.const(0, 'p');
     for (const shift of [32, 16, 8, 4, 2, 1]) {
       const t = b.mov(n);
       b.alu('rsh', t, shift);
       const skip = b.label('h');
       b.jmp('jeq', t, 0, skip);
       b.emit({ op: 'alu', wide: true, alu: 'mov', dst: n, src: t });
-      b.alu('add', out, shift);
+      b.alu('add', p, shift);
       b.place(skip);
     }
+    // p >= k+1 here, so the shift p-k is at least 1.
+    const sh = b.mov(p);
+    b.alu('sub', sh, k);
+    const sub = b.mov(value);
+    b.alu('rsh', sub, sh);
+    b.alu('sub', sub, 2 ** k);
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: sh });
+    b.alu('add', out, 1);
+    b.alu('lsh', out, k);
+    b.alu('add', out, sub);
+    b.alu('add', out, 1);
+    b.place(small);
     b.place(done);
     return out;
   }
@@ -492,6 +510,7 @@ export class ProgramLowering {
           this.b.ja(this.exitLabel);
           return;
         }
+        case 'join': return this.join(e);
         case 'clear': case 'zero': {
           const ref = e.args[0];
           if (ref?.kind !== 'Map') this.fail(`${e.name}() takes a map`, e.span);
@@ -540,6 +559,39 @@ export class ProgramLowering {
     this.record((fields, size) => ({ kind: 'printValue', field: fields[0], size }), [a]);
   }
 
+  /**
+   * join(argv[, delim]): up to 16 strings from a user array of string pointers, built straight
+   * in the ring buffer (ringbuf_reserve) since 16 strings do not fit the 512-byte stack.
+   */
+  private join(e: ast.CallExpr): void {
+    const b = this.b;
+    const MAX = 16, size = this.script.strlen;
+    const delim = e.args[1] ? (e.args[1].kind === 'String' ? e.args[1].value : this.fail('join() delimiter must be a string literal', e.args[1].span)) : ' ';
+    const id = this.script.records.add({ kind: 'join', delimiter: delim, count: MAX, argSize: size });
+    const total = 16 + MAX * size;
+    const argv = this.scalar(e.args[0]);
+    const rec = b.call(Helper.ringbuf_reserve, [{ map: RINGBUF_MAP }, { imm: total }, { imm: 0 }])!;
+    const skip = b.label('jskip'), submit = b.label('jsub');
+    b.jmp('jeq', rec, 0, skip);
+    b.stx('dw', rec, 0, b.const(id));
+    b.st('dw', rec, 8, 0);
+    const tmp = b.frame.alloc(8, b.loc, 'join pointer');
+    for (let i = 0; i < MAX; i++) {
+      const src = b.mov(argv);
+      b.alu('add', src, 8 * i);
+      b.call(Helper.probe_read_user, [{ fp: tmp }, { imm: 8 }, src], false);
+      const ptr = b.ldx('dw', 'fp', tmp);
+      b.jmp('jeq', ptr, 0, submit);
+      const dst = b.mov(rec);
+      b.alu('add', dst, 16 + i * size);
+      b.call(Helper.probe_read_user_str, [dst, { imm: size }, ptr], false);
+      b.st('dw', rec, 8, i + 1);
+    }
+    b.place(submit);
+    b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+    b.place(skip);
+  }
+
   /** The type a record carries for an integer argument: registers are 64-bit. */
   private recordIntType(a: ast.Expr, t: Type): Type {
     if (t.kind !== 'int') return t;
@@ -562,7 +614,9 @@ export class ProgramLowering {
     let off = RECORD_HEADER;
     for (const v of vals) {
       const type = v.mem ? v.mem.type : v.type!;
-      fields.push({ type, offset: off });
+      const a = v.a;
+      const format = a.kind === 'Call' && a.name === 'strftime' && a.args[0]?.kind === 'String' ? a.args[0].value : undefined;
+      fields.push(format !== undefined ? { type, offset: off, format } : { type, offset: off });
       off += round8(v.mem ? sizeOf(type) : 8);
     }
     const spec = make(fields, off);
@@ -801,14 +855,33 @@ export class ProgramLowering {
     switch (e.name) {
       case 'pid': case 'tid': case 'uid': case 'gid': case 'nsecs': case 'elapsed': case 'cpu': case 'ncpus': case 'rand': case 'cgroup':
         return this.builtin(e.name, e);
+      case 'has_key': {
+        const ref = e.args[0];
+        if (ref?.kind !== 'Map') this.fail('has_key() takes a map', e.span);
+        const m = this.scriptMap(ref, e.span);
+        const key = this.mapKey(m, e.args.slice(1), e.span);
+        const p = this.b.call(Helper.map_lookup_elem, [{ map: bpfMapName(m.name) }, { fp: key }])!;
+        return this.bool(p, 'jne');
+      }
+      case 'strncmp': {
+        const n = Number(this.constInt(e.args[2]));
+        return this.strCompare(e.args[0], e.args[1], n, true);
+      }
       default: return this.fail(`function ${e.name}() is not supported here`, e.span);
     }
   }
 
   /** `args.NAME` for tracepoints: a load from the trace record at the field's offset. */
   private field(e: ast.FieldAccess): VReg {
-    const f = this.argField(e);
     const b = this.b;
+    if (this.typeOf(e.expr).kind === 'record') {
+      const el = this.recordField(e);
+      const size = sizeOf(el.type);
+      const v = b.vreg();
+      b.emit({ op: 'ldx', size: SIZE_NAMES[size] ?? 'dw', dst: v, base: 'fp', off: el.off, signed: isSigned(el.type) && size < 8 });
+      return v;
+    }
+    const f = this.argField(e);
     if (f.arrayLength !== undefined || f.dataLoc) this.fail(`args.${f.name} is not an integer; use str()`, e.span);
     const size = f.size as 1 | 2 | 4 | 8;
     const v = b.ldx(SIZE_NAMES[size] ?? 'dw', this.ctx!, f.offset, f.name);
@@ -860,7 +933,29 @@ export class ProgramLowering {
         }
         if (name === 'probe') return this.memory({ kind: 'String', value: this.instance.name, span: e.span });
         if (e.kind === 'Call' && name === 'str') return this.strCall(e);
+        if (e.kind === 'Call' && name === 'strftime') {
+          // Userspace formats it: the record carries the nanoseconds (the format is in the spec).
+          const off = b.zeroed(16, 'timestamp');
+          b.stx('dw', 'fp', off, this.scalar(e.args[1]));
+          return { off, type: { kind: 'special', name: 'timestamp', size: 16 } };
+        }
         break;
+      }
+      case 'Record': {
+        const parts = e.fields.map((f) => {
+          const t = this.typeOf(f.value);
+          if (isStringy(t)) return { f, mem: this.memory(f.value), type: undefined as Type | undefined };
+          return { f, mem: undefined, type: (t.kind === 'int' ? (t.literal !== undefined ? I64 : t) : t.kind === 'bool' ? t : I64) as Type };
+        });
+        const fields = parts.map((p) => ({ name: p.f.name, type: p.mem ? p.mem.type : p.type! }));
+        const layout = tupleLayout(fields.map((f) => f.type));
+        const off = b.zeroed(layout.size, 'record');
+        parts.forEach((p, i) => {
+          const at = off + layout.offsets[i];
+          if (p.mem) this.convert(at, fields[i].type, p.mem.off, p.mem.type);
+          else b.stx(SIZE_NAMES[sizeOf(fields[i].type)] ?? 'dw', 'fp', at, this.scalar(p.f.value));
+        });
+        return { off, type: { kind: 'record', fields } };
       }
       case 'Variable': {
         const v = this.vars.get(e.name);
@@ -907,6 +1002,7 @@ export class ProgramLowering {
         break;
       }
       case 'FieldAccess': {
+        if (this.typeOf(e.expr).kind === 'record') return this.recordField(e);
         const f = this.argField(e);
         if (f.arrayLength !== undefined) {
           const off = b.zeroed(f.size, 'array');
@@ -996,9 +1092,17 @@ export class ProgramLowering {
 
   /** String equality, bytewise up to the first NUL (or the shorter buffer). */
   private strEq(e: ast.BinaryExpr, negate: boolean): VReg {
+    return this.strCompare(e.left, e.right, Infinity, negate);
+  }
+
+  /**
+   * Compare two strings up to the first NUL or `limit` bytes: 1 when equal (0 with `negate`).
+   * strncmp() is the negated form: 0 when equal, as in C.
+   */
+  private strCompare(left: ast.Expr, right: ast.Expr, limit: number, negate: boolean): VReg {
     const b = this.b;
-    const l = this.memory(e.left), r = this.memory(e.right);
-    const n = Math.min(sizeOf(l.type), sizeOf(r.type));
+    const l = this.memory(left), r = this.memory(right);
+    const n = Math.min(sizeOf(l.type), sizeOf(r.type), limit);
     const out = b.const(negate ? 1 : 0);
     const ne = b.label('sne'), eq = b.label('seq'), end = b.label('send');
     for (let i = 0; i < n; i++) {
@@ -1012,6 +1116,16 @@ export class ProgramLowering {
     b.place(ne);
     b.place(end);
     return out;
+  }
+
+  /** `r.name` on a record value. */
+  private recordField(e: ast.FieldAccess): { off: number; type: Type } {
+    const base = this.memory(e.expr);
+    if (base.type.kind !== 'record') return this.fail(`${typeName(base.type)} has no field ${e.field}`, e.fieldSpan);
+    const i = base.type.fields.findIndex((f) => f.name === e.field);
+    if (i < 0) this.fail(`${typeName(base.type)} has no field ${e.field}`, e.fieldSpan);
+    const layout = tupleLayout(base.type.fields.map((f) => f.type));
+    return { off: base.off + layout.offsets[i], type: base.type.fields[i].type };
   }
 
   private copy(dst: number, src: number, size: number): void {
