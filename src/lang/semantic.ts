@@ -309,6 +309,12 @@ class Checker {
       if (!CONFIG_KEYS.has(key)) this.error(`Unrecognized config variable: ${e.key}`, e);
       const v = e.value;
       this.config[key] = v.kind === 'Identifier' ? v.name : v.value;
+      if (['cpp_demangle', 'lazy_symbolication', 'print_maps_on_exit', 'show_debug_info'].includes(key)) {
+        // Boolean settings: true/false or 1/0 (the documented `print_maps_on_exit=0`).
+        const b = v.kind === 'Boolean' ? v.value : v.kind === 'Integer' && (v.value === 0n || v.value === 1n) ? v.value === 1n : undefined;
+        if (b === undefined) this.error(`${key} must be true or false (or 1 or 0)`, v);
+        this.config[key] = b;
+      }
       if (key === 'max_strlen') {
         if (v.kind !== 'Integer') this.error('max_strlen must be an integer', v);
         this.maxStrlen = Number(v.value);
@@ -542,7 +548,10 @@ class Checker {
         return;
       }
       if (value.kind === 'void') this.error(`Value of type void cannot be assigned to ${name}`, s.value);
-      if (value.kind === 'aggregate') this.error(`${callName(s.value)}() should be directly assigned to a map`, s.value);
+      if (value.kind === 'aggregate') {
+        if (s.value.kind === 'Call') this.error(`${s.value.name}() should be directly assigned to a map`, s.value);
+        this.error(`${typeName(value)} values can not be assigned to variables; cast to an integer first, e.g. (int64)`, s.value);
+      }
       const prev = this.vars.get(name);
       if (!this.declared(name)) this.declare(name);
       if (prev) {
@@ -684,7 +693,7 @@ class Checker {
         const bt = builtinType(e.name, this.contexts, (m) => this.error(m, e));
         if (bt) return bt;
         if (e.name === 'args') {
-          if (this.final) this.error('Could not resolve the type of args (no tracepoint format found)', e);
+          if (this.final) this.error(`Could not resolve the type of args for ${this.contexts.map((c) => c.attachPoint.raw).join(', ')} (no tracepoint format, BTF or DWARF information)`, e);
           return undefined;
         }
         return this.call(e, e.name, [], mapValue);
@@ -1168,10 +1177,6 @@ function unifyVar(prev: Type, value: Type): Type | undefined {
     return strip(p);
   }
   return unify(prev, value);
-}
-
-function callName(e: A.Expr): string {
-  return e.kind === 'Call' ? e.name : 'value';
 }
 
 function keyList(t: Type): string {

@@ -84,6 +84,9 @@ test('declared maps keep their BPF map type and size', () => {
 test('config block is normalised', () => {
   const r = run('config = { BPFTRACE_STACK_MODE = perf; max_map_keys = 2; str_trunc_trailer = "~" }\nBEGIN { }');
   assert.deepEqual(r.config, { stack_mode: 'perf', max_map_keys: 2n, str_trunc_trailer: '~' });
+  // Boolean settings accept 0/1 (the documented `print_maps_on_exit=0`) and true/false.
+  assert.deepEqual(run('config = { print_maps_on_exit=0; cpp_demangle=true }\nBEGIN { }').config, { print_maps_on_exit: false, cpp_demangle: true });
+  assert.throws(() => run('config = { print_maps_on_exit=2 }\nBEGIN { }'), /print_maps_on_exit must be true or false/);
 });
 
 test('tracepoint args are typed from the format: ints, char pointers, char arrays, __data_loc', () => {
