@@ -248,6 +248,7 @@ class Checker {
     }
     this.final = true;
     this.pass();
+    for (const info of this.probeInfos) for (const [k, v] of info.variables) info.variables.set(k, stripType(v));
     return { program: this.program, maps: this.maps, probes: this.probeInfos, config: this.config, warnings: this.warnings, structs: this.structs };
   }
 
@@ -308,6 +309,12 @@ class Checker {
       if (!CONFIG_KEYS.has(key)) this.error(`Unrecognized config variable: ${e.key}`, e);
       const v = e.value;
       this.config[key] = v.kind === 'Identifier' ? v.name : v.value;
+      if (['cpp_demangle', 'lazy_symbolication', 'print_maps_on_exit', 'show_debug_info'].includes(key)) {
+        // Boolean settings: true/false or 1/0 (the documented `print_maps_on_exit=0`).
+        const b = v.kind === 'Boolean' ? v.value : v.kind === 'Integer' && (v.value === 0n || v.value === 1n) ? v.value === 1n : undefined;
+        if (b === undefined) this.error(`${key} must be true or false (or 1 or 0)`, v);
+        this.config[key] = b;
+      }
       if (key === 'max_strlen') {
         if (v.kind !== 'Integer') this.error('max_strlen must be an integer', v);
         this.maxStrlen = Number(v.value);
@@ -440,7 +447,7 @@ class Checker {
         return;
       }
       case 'ForMap': {
-        const info = this.useMap(s.map, false);
+        const info = this.useMap(s.map, undefined);
         if (info.keyed === false) this.error(`${s.map.name} has no explicit keys (scalar map), and cannot be used for iteration`, s.map);
         if (info.value?.kind === 'aggregate' && !isIntLikeAgg(info.value)) this.error(`${s.map.name} holds ${typeName(info.value)} values, which cannot be used in a for loop`, s.map);
         if (this.final && (info.key === undefined || info.value === undefined)) this.error(`Undefined map: ${s.map.name}`, s.map);
@@ -541,23 +548,25 @@ class Checker {
         return;
       }
       if (value.kind === 'void') this.error(`Value of type void cannot be assigned to ${name}`, s.value);
-      if (value.kind === 'aggregate') this.error(`${callName(s.value)}() should be directly assigned to a map`, s.value);
-      if (value.kind === 'int') value = strip(value);
+      if (value.kind === 'aggregate') {
+        if (s.value.kind === 'Call') this.error(`${s.value.name}() should be directly assigned to a map`, s.value);
+        this.error(`${typeName(value)} values can not be assigned to variables; cast to an integer first, e.g. (int64)`, s.value);
+      }
       const prev = this.vars.get(name);
       if (!this.declared(name)) this.declare(name);
       if (prev) {
-        if (s.op === null) {
-          const u = unify(prev, value);
+        {
+          const u = unifyVar(prev, value);
           if (!u) this.error(`Type mismatch for ${name}: trying to assign value of type '${typeName(value)}' when variable already contains a value of type '${typeName(prev)}'`, target);
           if (prev.kind === 'int' && value.kind === 'int' && prev.signed !== value.signed && u.kind === 'int' && u.bits === 64 && prev.bits === 64 && value.bits === 64) {
             this.warn(`Type mismatch for ${name}: assigning ${typeName(value)} to ${typeName(prev)} (sign changes)`, s);
           }
           this.setVar(name, u);
         }
-        target.type = this.vars.get(name);
+        target.type = stripType(this.vars.get(name));
       } else {
         this.setVar(name, value);
-        target.type = value;
+        target.type = stripType(value);
       }
       return;
     }
@@ -684,7 +693,7 @@ class Checker {
         const bt = builtinType(e.name, this.contexts, (m) => this.error(m, e));
         if (bt) return bt;
         if (e.name === 'args') {
-          if (this.final) this.error('Could not resolve the type of args (no tracepoint format found)', e);
+          if (this.final) this.error(`Could not resolve the type of args for ${this.contexts.map((c) => c.attachPoint.raw).join(', ')} (no tracepoint format, BTF or DWARF information)`, e);
           return undefined;
         }
         return this.call(e, e.name, [], mapValue);
@@ -701,7 +710,7 @@ class Checker {
         if (!this.declared(e.name)) this.error(`Undefined or undeclared variable: ${e.name}`, e);
         const t = this.vars.get(e.name);
         if (t === undefined && this.final) this.error(`Variable used before it was assigned: ${e.name}`, e);
-        return t;
+        return stripType(t);
       }
       case 'Map': {
         const info = this.useMap(e, false);
@@ -988,15 +997,15 @@ class Checker {
     const ri = asInt(r);
     if (!li || !ri) return mismatch();
     if ((op === '/' || op === '%') && right.kind === 'Integer' && right.value === 0n) this.warn('Division by zero (the result is 0 in BPF)', right);
-    if (op === '<<' || op === '>>') return strip(li.literal !== undefined && ri.literal === undefined ? I64 : li);
-    let t = promoteInts(li, ri);
-    // Subtraction yields a signed type (it is addition of a negative number).
-    if (op === '-' && !t.signed) t = int(t.bits, true);
     // Literal arithmetic stays a literal so `1 << 16` or `2 * 1000` still widen freely.
     if (li.literal !== undefined && ri.literal !== undefined) {
       const v = this.fold({ kind: 'Binary', op, span: node.span, opSpan: node.span, left, right });
       if (v !== undefined && v >= -(2n ** 63n) && v < 2n ** 64n) return literalType(v);
     }
+    if (op === '<<' || op === '>>') return strip(li.literal !== undefined ? I64 : li);
+    let t = promoteInts(li, ri);
+    // Subtraction yields a signed type (it is addition of a negative number).
+    if (op === '-' && !t.signed) t = int(t.bits, true);
     return strip(t);
   }
 
@@ -1148,8 +1157,26 @@ class Checker {
   }
 }
 
-function callName(e: A.Expr): string {
-  return e.kind === 'Call' ? e.name : 'value';
+/** A variable's type without the literal marker (the marker only says "so far only literals"). */
+function stripType<T extends Type | undefined>(t: T): T {
+  return (t && t.kind === 'int' && t.literal !== undefined ? strip(t) : t) as T;
+}
+
+/**
+ * Unify a scratch variable's type with a newly assigned value. A variable that so far only held
+ * literals stays flexible: `$a = 1; $a = (uint64)2;` makes $a a uint64 (bpftrace semantics).
+ */
+function unifyVar(prev: Type, value: Type): Type | undefined {
+  if (prev.kind === 'int' && value.kind === 'int' && (prev.literal !== undefined || value.literal !== undefined)) {
+    const p = promoteInts(prev, value);
+    if (prev.literal !== undefined && value.literal !== undefined) {
+      // Still only literals: keep the marker, with the value that needed the wider type.
+      const lit = fits(prev.literal, strip(value)) ? value.literal : prev.literal;
+      return { ...strip(p), literal: lit };
+    }
+    return strip(p);
+  }
+  return unify(prev, value);
 }
 
 function keyList(t: Type): string {
