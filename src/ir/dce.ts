@@ -6,7 +6,7 @@ import { defs, IrFunction, uses } from './ir.js';
 const PURE = new Set(['ctx', 'const', 'ldmap', 'lea', 'alu', 'neg', 'ldx']);
 
 export function eliminateDeadCode(fn: IrFunction): IrFunction {
-  let insns = fn.insns;
+  let insns = removeUnreachable(fn.insns);
   for (;;) {
     const used = new Set<number>();
     for (const i of insns) for (const v of uses(i)) used.add(v.id);
@@ -28,4 +28,22 @@ function onlyUsedBySelf(insns: IrFunction['insns'], id: number): boolean {
     if (!defs(i).some((v) => v.id === id) || !PURE.has(i.op)) return false;
   }
   return true;
+}
+
+/**
+ * Drop code after an unconditional jump or exit up to the next label that some jump targets:
+ * the kernel rejects programs with unreachable instructions (`exit(); printf(...)`).
+ */
+export function removeUnreachable(insns: IrFunction['insns']): IrFunction['insns'] {
+  const targets = new Set<string>();
+  for (const i of insns) if (i.op === 'jmp' || i.op === 'ja') targets.add(i.target);
+  const out: IrFunction['insns'] = [];
+  let dead = false;
+  for (const i of insns) {
+    if (i.op === 'label' && targets.has(i.name)) dead = false;
+    if (dead && i.op !== 'loop') continue;
+    out.push(i);
+    if (i.op === 'ja' || i.op === 'exit') dead = true;
+  }
+  return out;
 }

@@ -20,16 +20,17 @@ export function frameText(f: Frame): string {
 }
 
 /**
- * kstack/ustack text. bpftrace mode: a newline, then each frame indented by 8 spaces on its own
- * line. perf mode: a tab, the hex address, the symbol and the module in parentheses. raw: hex
- * addresses only.
+ * kstack/ustack text, as bpftrace 0.17 prints it (captured) and the current release documents:
+ * a newline, then one line per frame. bpftrace mode: 8 spaces and the symbol (`0x<hex>` when
+ * unresolved); perf mode: a tab, the hex address, the symbol, and the module in parentheses
+ * when known; raw mode: 8 spaces and the hex address.
  */
 export function stackText(s: StackValue): string {
   let out = '\n';
   for (const f of s.frames) {
-    if (s.mode === 'raw') out += f.address.toString(16) + '\n';
+    if (s.mode === 'raw') out += ' '.repeat(8) + f.address.toString(16) + '\n';
     else if (s.mode === 'perf') {
-      out += `\t${f.address.toString(16)} ${f.symbol ?? '[unknown]'} (${f.module ?? '[unknown]'})\n`;
+      out += `\t${f.address.toString(16)} ${f.symbol ?? '[unknown]'}${f.module ? ` (${f.module})` : ''}\n`;
     } else out += ' '.repeat(8) + frameText(f) + '\n';
   }
   return out;

@@ -107,7 +107,7 @@ export class Session {
         const a = attach(l.compiled.instance, l.program);
         if (a) this.attachments.push(a);
       }
-      if (!this.options.quiet) this.emit(this.options.format === 'json' ? attachedProbesJson(probes) + '\n' : attachedProbesText(probes));
+      if (!this.options.quiet) this.emit(this.options.format === 'json' ? attachedProbesJson(probes) : attachedProbesText(probes));
       const done = new Promise<void>((resolve) => { this.resolveDone = resolve; });
       const onSignal = (): void => { this.finish(); };
       process.on('SIGINT', onSignal);
@@ -179,12 +179,12 @@ export class Session {
         if (!parts) this.formats.set(id, (parts = parsePrintfFormat(spec.format)));
         const args = spec.fields.map((f) => decodeValue(f.type, bytes, f.offset, this.ctx, true));
         const text = formatPrintf(parts, args);
-        this.emit(json ? messageJson('printf', text) + '\n' : text);
+        this.emit(json ? messageJson('printf', text) : text);
         break;
       }
       case 'printValue': {
         const v = decodeValue(spec.field.type, bytes, RECORD_HEADER, this.ctx, true);
-        this.emit(json ? printValueJson(v) + '\n' : printValueText(v));
+        this.emit(json ? printValueJson(v) : printValueText(v));
         break;
       }
       case 'print': {
@@ -192,7 +192,7 @@ export class Session {
         if (!m) break;
         const dump = this.dump(m);
         const opts = { top: spec.top ?? 0, div: BigInt(spec.div ?? 1) };
-        this.emit(json ? mapJson(dump, opts) + '\n' : mapText(dump, opts) + (dump.kind === 'hist' || dump.kind === 'lhist' ? '' : '\n'));
+        this.emit(json ? mapJson(dump, opts) : mapText(dump, opts));
         break;
       }
       case 'clear': case 'zero': {
@@ -207,7 +207,7 @@ export class Session {
       }
       case 'time': {
         const text = strftime(spec.format, BigInt(Date.now()) * 1_000_000n);
-        this.emit(json ? messageJson('time', text) + '\n' : text);
+        this.emit(json ? messageJson('time', text) : text);
         break;
       }
       case 'exit': this.accepting = false; this.finish(); break;
@@ -230,7 +230,10 @@ export class Session {
   close(): void {
     if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM');
     for (const a of this.attachments.splice(0)) a.close();
+    // Late events (the -c child's exit) must not touch the unmapped ring buffer.
     this.ringbuf?.close();
+    this.ringbuf = undefined;
+    this.child?.removeAllListeners('exit');
     for (const l of this.loaded.splice(0)) l.program.close();
     for (const m of this.maps.values()) m.close();
     this.maps.clear();

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from '../main.js';
 import { UserError } from '../../diagnostics.js';
 import { parse } from '../../lang/parser.js';
+import { analyse } from '../../lang/semantic.js';
 import { compileScript, CompiledScript } from '../../ir/compile.js';
 import { formatIr } from '../../ir/ir.js';
 import { disassembleKernel } from '../../isa/disassembler.js';
@@ -93,7 +94,10 @@ const trace: Command = {
       positional = positionals.slice(1);
     } else throw new UsageError('no program given');
     const ast = parse(source, { file });
-    const script = compileScript(ast, { source, positional, ncpus: availableParallelism() });
+    const analysed = analyse(ast, { source, params: positional });
+    for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
+    const strlen = analysed.config.max_strlen;
+    const script = compileScript(ast, { source, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined });
     if (o.d) { process.stdout.write(debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
     const write = (text: string): void => { if (text) writeSync(fd, text); };
