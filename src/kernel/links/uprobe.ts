@@ -4,7 +4,7 @@
 // No tracefs uprobe_events entry is created, so nothing can outlive the process: the uprobe
 // goes away when the perf event fd is closed (or the process dies).
 import { readFileSync, realpathSync } from 'node:fs';
-import { addressOf, cString } from '../sys.js';
+import { cString } from '../sys.js';
 import { openPerfEvent } from '../perf.js';
 import { track, untrack } from '../cleanup.js';
 import { UserError } from '../../diagnostics.js';
@@ -77,7 +77,6 @@ export class UprobeLink implements Link {
     const pathC = cString(path);
     const target = `${path}:${options.symbol ?? `0x${offset.toString(16)}`}`;
     const pid = options.pid ?? -1;
-    // The kernel copies the path during perf_event_open; pathC only has to live until then.
     let config = retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n;
     if (options.refCtrOffset) {
       if (pmu.refCtrShift === undefined) throw new UserError('this kernel cannot maintain USDT semaphores (no uprobe ref_ctr_offset)');
@@ -85,9 +84,8 @@ export class UprobeLink implements Link {
     }
     const fd = openPerfEvent({
       type: pmu.type, config,
-      config1: addressOf(pathC), config2: offset, samplePeriod: 1, wakeupEvents: 1, disabled: true,
+      config1: pathC, config2: offset, samplePeriod: 1, wakeupEvents: 1, disabled: true,
     }, pid, pid === -1 ? 0 : -1, `${retprobe ? 'uretprobe' : 'uprobe'} ${target}`);
-    keepAlive(pathC);
     return new UprobeLink(target, retprobe, new PerfEventAttachment(fd, program.fd), offset);
   }
 
@@ -99,7 +97,3 @@ export class UprobeLink implements Link {
     untrack(this);
   }
 }
-
-/** Keeps the path buffer reachable until after the syscall that reads it through its address. */
-let sink: Uint8Array | undefined;
-const keepAlive = (p: Uint8Array): void => { sink = p; void sink; };
