@@ -20,17 +20,28 @@ export interface EngineFigures {
   result: bigint;
 }
 
-/** ns per call of `fn`, timed over enough calls to take about `ms` milliseconds. */
-function nsPerRun(fn: () => unknown, ms = 300): number {
-  for (let i = 0; i < 2000; i++) fn(); // warm up (and let V8 tier the wasm up)
-  let n = 1000;
+/**
+ * ns per call of `fn`: warm up for ~100 ms (V8 tiers wasm up from its baseline compiler only
+ * after enough executions), then the best of 5 rounds of about `ms` / 5 each (the machine is shared).
+ */
+function nsPerRun(fn: () => unknown, ms = 500): number {
+  const warm = Date.now();
+  do for (let i = 0; i < 100; i++) fn(); while (Date.now() - warm < 100);
+  let n = 100;
   for (;;) {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) fn();
-    const elapsed = Number(process.hrtime.bigint() - t0);
-    if (elapsed > ms * 1e6 || n > 1e8) return elapsed / n;
-    n *= Math.min(10, Math.max(2, Math.ceil((ms * 1e6) / Math.max(elapsed, 1))));
+    if (Number(process.hrtime.bigint() - t0) > 20e6) break;
+    n *= 2;
   }
+  let best = Infinity;
+  const rounds = Math.max(1, Math.round(ms / 5 / 20));
+  for (let r = 0; r < 5; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < rounds; k++) for (let i = 0; i < n; i++) fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / (n * rounds));
+  }
+  return best;
 }
 
 function userspace(w: Workload, engine: 'interpreter' | 'jit'): { ns: number; result: bigint } {
