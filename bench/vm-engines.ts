@@ -9,7 +9,10 @@ import { VmMemory } from '../src/vm/memory.js';
 import { JitProgram } from '../src/vm/jit/jit.js';
 import { xdpContext } from '../src/vm/fuzz/generate.js';
 import { KernelMap, KernelProgram, MapType, ProgType } from '../test/support/kernel-testrun.js';
-import { BenchArrayMaps, Workload, workloads } from './vm-workloads.js';
+import { defaultHelpers } from '../src/vm/helpers.js';
+import { registerMapHelpers } from '../src/vm/helpers-maps.js';
+import { VmMaps } from '../src/vm/maps.js';
+import { Workload, workloads } from './vm-workloads.js';
 
 export interface EngineFigures {
   workload: string;
@@ -46,21 +49,22 @@ function nsPerRun(fn: () => unknown, ms = 500): number {
 
 function userspace(w: Workload, engine: 'interpreter' | 'jit'): { ns: number; result: bigint } {
   const memory = new VmMemory();
-  const maps = new BenchArrayMaps(memory);
-  for (const m of w.maps ?? []) maps.add(m.name, m.valueSize, m.entries);
+  const maps = new VmMaps(memory);
+  for (const m of w.maps ?? []) maps.create({ name: m.name, kind: 'array', keySize: 4, valueSize: m.valueSize, maxEntries: m.entries });
+  const program = bindMaps(w.program, maps.handleOf);
   const packet = memory.map(w.packet.length, 'packet', true, 'packet');
   memory.write(packet, w.packet);
   const ctx = memory.map(24, 'ctx', false, 'xdp_md');
   memory.write(ctx, xdpContext(packet.start, w.packet.length));
-  const options = { memory, helpers: maps.helpers(), resolvePseudo: maps.resolvePseudo };
+  const options = { memory, helpers: registerMapHelpers(defaultHelpers(), maps), resolvePseudo: maps.resolvePseudo };
   let e: ExecutionEngine;
   let run: () => bigint;
   if (engine === 'jit') {
-    const jit = new JitProgram(w.program, options);
+    const jit = new JitProgram(program, options);
     e = jit;
     run = () => jit.runWith(ctx.start, 0, [packet, ctx], ctx);
   } else {
-    const interp = new Interpreter(w.program, options);
+    const interp = new Interpreter(program, options);
     e = interp;
     run = () => interp.run(ctx);
   }
@@ -69,7 +73,7 @@ function userspace(w: Workload, engine: 'interpreter' | 'jit'): { ns: number; re
     return { ns: nsPerRun(run), result };
   } finally {
     e.dispose();
-    maps.dispose();
+    maps.close();
   }
 }
 
