@@ -163,3 +163,44 @@ test('runWith: an XDP-style context whose pointers lead into a packet region', (
   const sp = new JitProgram(new ProgramBuilder().mov64(R2, R10).st('dw', R2, -8, 3).ldx('dw', R0, R10, -8).exit().build(), { memory });
   assert.equal(sp.runWith(ctx.start, 0, [packet, ctx]), 3n);
 });
+
+test('loops: structured wasm loops and the dispatcher agree, including loops entered in the middle', () => {
+  const nested = `
+    mov %r0, 0
+    mov %r1, 0
+  outer:
+    mov %r2, 0
+  inner:
+    add %r0, %r2
+    add %r2, 1
+    jlt %r2, 7, inner
+    jeq %r1, 3, skip
+    add %r0, 100
+  skip:
+    add %r1, 1
+    jlt %r1, 5, outer
+    exit`;
+  // Irreducible: the loop body is entered at `mid` as well as at `top`.
+  const irreducible = `
+    mov %r0, 0
+    mov %r1, 10
+    jeq %r1, 10, mid
+  top:
+    add %r0, 3
+  mid:
+    add %r0, 1
+    sub %r1, 1
+    jne %r1, 0, top
+    exit`;
+  for (const src of [nested, irreducible]) {
+    const program = assemble(src);
+    const expected = new Interpreter(program).run();
+    assert.equal(new JitProgram(program).run(), expected);
+    assert.equal(new JitProgram(program, { layout: 'dispatcher' }).run(), expected);
+  }
+  assert.equal(new JitProgram(assemble(nested)).run(), 5n * 21n + 400n);
+  // Both layouts stop runaway loops.
+  for (const layout of ['auto', 'dispatcher'] as const) {
+    assertVmError(() => new JitProgram(assemble('l:\nja l'), { layout, maxInstructions: 1000 }).run(), 'budget-exceeded', 0);
+  }
+});

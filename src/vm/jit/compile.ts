@@ -61,6 +61,11 @@ export interface CompileOptions {
   stack: { start: number; size: number };
   /** lddw with a pseudo source (map fd, map value...): the 64-bit value to load. */
   resolvePseudo?: (insn: Instruction) => bigint;
+  /**
+   * Control-flow layout: 'auto' uses wasm loops when every loop is entered only at its header
+   * (reducible, as compilers emit) and the dispatcher otherwise; 'dispatcher' always dispatches.
+   */
+  layout?: 'auto' | 'dispatcher';
   /** Whether a helper id exists; calls to others trap when reached. Default: all exist. */
   hasHelper?: (id: number) => boolean;
 }
@@ -128,7 +133,8 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   mod.importMemory('env', 'memory', 0);
 
   const g = {} as Record<GlobalName, number>;
-  for (const name of Globals) g[name] = mod.global(I32, 0n, name);
+  // Not exported: V8 keeps unexported mutable globals inline in the instance (faster access).
+  for (const name of Globals) g[name] = mod.global(I32, 0n);
 
   const funcIndex = new Map<number, number>();
   starts.forEach((start, i) => funcIndex.set(start, mod.declareFunc(FUNC_PARAMS, [I64], i === 0 ? 'main' : undefined)));
@@ -221,73 +227,130 @@ function compileFunction(
   blocks.forEach((pc, b) => blockOf.set(pc, b));
   const n = blocks.length;
 
-  // Which blocks are reached by a backward jump (they need a dispatch entry).
-  let maxBackTarget = -1;
+  // Instructions of each block, and the blocks each block's jumps lead to.
+  const blockFirst: number[] = [];
+  const blockLast: number[] = [];
   for (let i = first; i <= last; i++) {
+    const b = blockOf.get(pcs[i]);
+    if (b !== undefined) blockFirst[b] = i;
+    blockLast[blockFirst.length - 1] = i;
+  }
+  const edges: [number, number][] = [];
+  for (let b = 0; b < n; b++) {
+    // A conditional or unconditional jump always ends its block.
+    const i = blockLast[b];
     if (!isCond(program[i])) continue;
     const t = jumpTarget(program[i], pcs[i]);
-    if (validTarget(t) && t <= pcs[i]) maxBackTarget = Math.max(maxBackTarget, blockOf.get(t)!);
+    if (validTarget(t)) edges.push([b, blockOf.get(t)!]);
   }
-  const hasLoop = maxBackTarget >= 0;
 
   const c = new Code();
-  // Extra nesting (ifs/blocks) opened inside the current basic block's code.
-  let extra = 0;
-  let cur = 0;
-
-  if (hasLoop) { c.i32(0).set(L_LABEL); c.loop(); }
-  for (let b = n - 1; b >= 0; b--) c.block();
-  if (hasLoop) {
-    const table: number[] = [];
-    for (let k = 0; k <= maxBackTarget; k++) table.push(k);
-    c.get(L_LABEL).brTable(table, 0);
-  }
-
   const trap = (kind: number, pc: number, detail?: string): void => {
     if (detail !== undefined) cx.traps.set(pc, detail);
     c.i32(kind).i32(pc).call(cx.trapFn);
   };
-
-  /** Branch to block k from the current block (condition already on the stack if `cond`). */
-  const branch = (k: number, pc: number, cond: boolean, charge: number): void => {
-    if (k > cur) {
-      const depth = k - cur - 1 + extra;
-      if (cond) c.brIf(depth); else c.br(depth);
-      return;
-    }
-    if (cond) { c.if_(); extra++; }
-    // Charge the budget on every backward edge, with the length of the loop it closes.
-    c.gget(cx.g.fuel).i32(charge).op(Op.i32_sub).op(Op.global_set).u32(cx.g.fuel);
+  /** Charge the budget on a backward edge, with the length of the loop it closes. */
+  const charge = (amount: number, pc: number): void => {
+    c.gget(cx.g.fuel).i32(amount).op(Op.i32_sub).op(Op.global_set).u32(cx.g.fuel);
     c.gget(cx.g.fuel).i32(0).op(Op.i32_lt_s).if_(); trap(TrapKind.BUDGET, pc); c.end();
-    c.i32(k).set(L_LABEL);
-    c.br(n - 1 - cur + extra);
-    if (cond) { c.end(); extra--; }
   };
-
   const get = (reg: number): void => { c.get(local(reg)); };
   const set = (reg: number): void => {
     if (reg === 10) throw new JitCompileError('r10 is read-only', -1);
     c.set(local(reg));
   };
+  const emitBlock = (b: number): void => {
+    for (let i = blockFirst[b]; i <= blockLast[b]; i++) {
+      const pc = pcs[i];
+      const insn = program[i];
+      const mark = c.length;
+      try {
+        validate(insn);
+        emitInsn(insn, pc);
+      } catch (e) {
+        if (!(e instanceof JitCompileError)) throw e;
+        // Invalid instructions compile to a trap: they fail when reached, not when loaded.
+        c.length = mark;
+        trap(TrapKind.INVALID, pc, e.message.replace(/^pc -?\d+: /, ''));
+      }
+    }
+  };
 
-  for (let i = first; i <= last; i++) {
-    const pc = pcs[i];
-    if (blockOf.has(pc)) {
-      // Close W[cur]: the code of block `cur` starts right after it.
-      cur = blockOf.get(pc)!;
+  /** Branch to block k from the current code (condition already on the stack if `cond`). */
+  let branch: (k: number, pc: number, cond: boolean, amount: number) => void;
+  const loops = cx.options.layout === 'dispatcher' ? undefined : naturalLoops();
+  if (loops) {
+    // Structured: each loop (a block range entered only at its header) is a wasm `loop`; a
+    // backward jump is a `br` to it, a forward jump a `br` out of the block that ends just before
+    // its target. No dispatcher at all.
+    type Label = { kind: 'fwd' | 'loop'; block: number } | { kind: 'if' };
+    const labels: Label[] = [];
+    const depthOf = (k: number): { depth: number; back: boolean } => {
+      for (let d = labels.length - 1; d >= 0; d--) {
+        const l = labels[d];
+        if (l.kind !== 'if' && l.block === k) return { depth: labels.length - 1 - d, back: l.kind === 'loop' };
+      }
+      throw new Error(`internal: no label for block ${k}`);
+    };
+    branch = (k, pc, cond, amount) => {
+      const { depth, back } = depthOf(k);
+      if (!back) { if (cond) c.brIf(depth); else c.br(depth); return; }
+      if (cond) { c.if_(); labels.push({ kind: 'if' }); }
+      charge(amount, pc);
+      c.br(depthOf(k).depth);
+      if (cond) { c.end(); labels.pop(); }
+    };
+    const emitRange = (a: number, b: number, header: number): void => {
+      const starts: number[] = [];
+      for (let j = a; j < b;) {
+        starts.push(j);
+        j = j !== header && loops.has(j) ? loops.get(j)! + 1 : j + 1;
+      }
+      for (let m = starts.length - 1; m >= 1; m--) { c.block(); labels.push({ kind: 'fwd', block: starts[m] }); }
+      starts.forEach((j, m) => {
+        if (m > 0) { c.end(); labels.pop(); }
+        if (j !== header && loops.has(j)) {
+          c.loop(); labels.push({ kind: 'loop', block: j });
+          emitRange(j, loops.get(j)! + 1, j);
+          c.end(); labels.pop();
+        } else emitBlock(j);
+      });
+    };
+    emitRange(0, n, -1);
+  } else {
+    // Dispatcher: blocks in a nest inside one loop; backward jumps set `label` and go through a
+    // br_table at the loop head (see the file comment).
+    let maxBackTarget = -1;
+    for (const [from, to] of edges) if (to <= from) maxBackTarget = Math.max(maxBackTarget, to);
+    const hasLoop = maxBackTarget >= 0;
+    let extra = 0;
+    let cur = 0;
+    branch = (k, pc, cond, amount) => {
+      if (k > cur) {
+        const depth = k - cur - 1 + extra;
+        if (cond) c.brIf(depth); else c.br(depth);
+        return;
+      }
+      if (cond) { c.if_(); extra++; }
+      charge(amount, pc);
+      c.i32(k).set(L_LABEL);
+      c.br(n - 1 - cur + extra);
+      if (cond) { c.end(); extra--; }
+    };
+    if (hasLoop) { c.i32(0).set(L_LABEL); c.loop(); }
+    for (let b = n - 1; b >= 0; b--) c.block();
+    if (hasLoop) {
+      const table: number[] = [];
+      for (let k = 0; k <= maxBackTarget; k++) table.push(k);
+      c.get(L_LABEL).brTable(table, 0);
+    }
+    for (let b = 0; b < n; b++) {
+      // Close W[b]: the code of block b starts right after it.
+      cur = b;
       c.end();
+      emitBlock(b);
     }
-    const insn = program[i];
-    const mark = c.length;
-    try {
-      validate(insn);
-      emitInsn(insn, pc);
-    } catch (e) {
-      if (!(e instanceof JitCompileError)) throw e;
-      // Invalid instructions compile to a trap: they fail when reached, not when loaded.
-      c.length = mark;
-      trap(TrapKind.INVALID, pc, e.message.replace(/^pc -?\d+: /, ''));
-    }
+    if (hasLoop) c.end();
   }
   // Falling off the end of the function's last block.
   const lastInsn = program[last];
@@ -295,9 +358,35 @@ function compileFunction(
   const endsHard = lastInsn.code === (Class.JMP | JmpOp.EXIT) || (opClass(lastInsn.code) === Class.JMP && op === JmpOp.JA)
     || (opClass(lastInsn.code) === Class.JMP32 && op === JmpOp.JA);
   if (!endsHard) trap(TrapKind.FELL_OFF, pcs[last]);
-  if (hasLoop) c.end();
   c.op(Op.unreachable);
   return c;
+
+  /**
+   * Loops as block ranges [header, end] when the control flow allows the structured layout:
+   * every backward edge goes to a header, nothing jumps into a loop except at its header, and
+   * loops nest or are disjoint. Undefined otherwise (the dispatcher handles any control flow).
+   */
+  function naturalLoops(): Map<number, number> | undefined {
+    const ends = new Map<number, number>();
+    for (const [from, to] of edges) if (to <= from) ends.set(to, Math.max(ends.get(to) ?? to, from));
+    // Overlapping ranges are merged into the outer one.
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const [h1, e1] of ends) {
+        for (const [h2, e2] of ends) {
+          if (h1 < h2 && h2 <= e1 && e2 > e1) { ends.set(h1, e2); changed = true; }
+        }
+      }
+    }
+    for (const [from, to] of edges) {
+      for (const [h, e] of ends) {
+        const inside = (b: number): boolean => b >= h && b <= e;
+        if (!inside(from) && inside(to) && to !== h) return undefined;
+      }
+    }
+    return ends;
+  }
 
   function validate(insn: Instruction): void {
     const ok = (r: number): boolean => r >= 0 && r <= 10;

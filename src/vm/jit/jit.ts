@@ -16,6 +16,8 @@ export interface JitOptions extends EngineOptions {
    * those accesses are emitted without a bounds check (the wasm sandbox still contains them).
    */
   provenSafe?: CompileOptions['provenSafe'];
+  /** Control-flow layout (tests use 'dispatcher' to cover the general path). */
+  layout?: CompileOptions['layout'];
 }
 
 /** A region the compiled code may access without the slow lookup (its bounds live in globals). */
@@ -78,6 +80,7 @@ export class JitProgram implements ExecutionEngine {
     const compiled = compile(program, {
       stack: { start: this.stack.start, size: this.stack.size },
       provenSafe: options.provenSafe,
+      layout: options.layout,
       resolvePseudo: options.resolvePseudo,
       hasHelper: (id) => this.helpers.has(id),
     });
