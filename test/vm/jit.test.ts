@@ -204,3 +204,13 @@ test('loops: structured wasm loops and the dispatcher agree, including loops ent
     assertVmError(() => new JitProgram(assemble('l:\nja l'), { layout, maxInstructions: 1000 }).run(), 'budget-exceeded', 0);
   }
 });
+
+test('inputs still arrive after the shared memory grows between runs', () => {
+  const memory = new VmMemory(1);
+  const p = new JitProgram(assemble('ldxb %r0, [%r1+1]\nexit'), { memory });
+  assert.equal(p.run(new Uint8Array([1, 2, 3])), 2n);
+  const big = memory.map(4 << 20, 'heap', true, 'big'); // grows (and detaches) the buffer
+  assert.equal(p.run(new Uint8Array([4, 5, 6])), 5n);
+  memory.unmap(big);
+  assert.equal(p.run(new Uint8Array([7, 8])), 8n);
+});

@@ -63,6 +63,7 @@ export class JitProgram implements ExecutionEngine {
   private inputRegion: Region | undefined;
   private inputLength = 0;
   private inputView: Region | undefined;
+  private bytes: Uint8Array;
   private disposed = false;
 
   constructor(readonly program: readonly Instruction[], options: JitOptions = {}) {
@@ -73,6 +74,7 @@ export class JitProgram implements ExecutionEngine {
     this.fuel = Math.min(options.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS, 0x7fffffff);
     const trace = options.trace ?? ((line: string) => { process.stderr.write(line + '\n'); });
     this.context = { memory: this.memory, input: undefined, trace };
+    this.bytes = this.memory.bytes;
     slotOffsets(program).forEach((pc, i) => this.insnAt.set(pc, program[i]));
     if (MAX_FRAMES !== MAX_CALL_FRAMES) throw new Error('JIT and engine disagree on the call depth');
 
@@ -175,7 +177,10 @@ export class JitProgram implements ExecutionEngine {
         this.inputRegion = this.memory.map(Math.max(1, input.length), 'ctx', true, 'input');
       }
       const region = this.inputRegion;
-      this.memory.bytes.set(input, region.start);
+      // VmMemory.bytes re-checks the buffer on every call (~50 ns); a detached view (the memory
+      // grew) has length 0, which is a cheaper test.
+      if (this.bytes.byteLength === 0) this.bytes = this.memory.bytes;
+      this.bytes.set(input, region.start);
       this.inputLength = input.length;
       // What helpers see as the input: the region cut to this input's length (kept while it fits).
       let view = this.inputView;
@@ -198,9 +203,12 @@ export class JitProgram implements ExecutionEngine {
    * windows = [packet, context]. `input` is what helpers and legacy packet loads see.
    */
   runWith(r1: number, r2: number, windows: readonly (Window | undefined)[], input?: Region): bigint {
+    return this.enter(r1, r2, windows[0], windows[1], input);
+  }
+
+  private enter(r1: number, r2: number, a: Window | undefined, b: Window | undefined, input: Region | undefined): bigint {
     this.live();
     this.context.input = input;
-    const a = windows[0], b = windows[1];
     // An empty window is lo = hi = 0xffffffff: no address is >= lo and <= hi - size.
     try {
       return BigInt.asUintN(64, this.exports.run(r1, r2,
@@ -215,7 +223,7 @@ export class JitProgram implements ExecutionEngine {
   }
 
   private execute(r1: number, r2: number, input: Region | undefined, window: Window | undefined): bigint {
-    return this.runWith(r1, r2, [window], input);
+    return this.enter(r1, r2, window, undefined, input);
   }
 
   private live(): void {
