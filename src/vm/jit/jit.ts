@@ -42,6 +42,10 @@ const TRAP_KIND: Record<number, VmErrorKind> = {
   [TrapKind.NO_PACKET]: 'memory-fault',
 };
 
+const TWO64 = 1n << 64n;
+/** wasm hands i64 to JS as signed; helpers take u64 (cheaper than BigInt.asUintN when >= 0). */
+const u64 = (v: bigint): bigint => (v < 0n ? v + TWO64 : v);
+
 /** Thrown through wasm frames to end the program early with a value (helpers, legacy loads). */
 class Stop {
   constructor(readonly value: bigint) {}
@@ -122,7 +126,7 @@ export class JitProgram implements ExecutionEngine {
     const ctx = this.context as HelperContext;
     return (pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
       try {
-        return fn(ctx, BigInt.asUintN(64, a), BigInt.asUintN(64, b), BigInt.asUintN(64, c), BigInt.asUintN(64, d), BigInt.asUintN(64, e));
+        return fn(ctx, u64(a), u64(b), u64(c), u64(d), u64(e));
       } catch (err) {
         if (err instanceof StopProgram) throw new Stop(BigInt.asUintN(64, err.value));
         if (err instanceof VmError) throw err;
