@@ -2,7 +2,7 @@
 // pointer kind, with the kernel verifier's rejection messages. Returns what a load produces.
 import { VerifierState } from './state.js';
 import { Env } from './env.js';
-import { RegState, constScalar, describe, pointer, scalarReg, unknownScalar } from './register.js';
+import { RegState, constScalar, describe, isPointer, pointer, scalarReg, unknownScalar } from './register.js';
 import { Bounds, S64_MIN, isConst, rangeBounds, unknownBounds } from './scalar.js';
 import { tnumString } from './tnum.js';
 import { STACK_SIZE } from '../../isa/opcodes.js';
@@ -126,6 +126,7 @@ function stackAccess(env: Env, st: VerifierState, reg: RegState, a: Access): Reg
   const frame = st.frames[reg.frame];
   if (a.write) {
     const value = a.value;
+    if (value && isPointer(value) && a.size !== 8) env.fail('invalid size of register spill');
     frame.stack.write(off, a.size, value, !!a.zero || (value?.kind === 'scalar' && isConst(value.b) && value.b.tnum.value === 0n));
     return unknownScalar();
   }

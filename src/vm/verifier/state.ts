@@ -64,7 +64,8 @@ export class VerifierState {
     // FNV-1a over what exact equality compares; collisions only cost a full comparison.
     let h = 0x811c9dc5 ^ this.frames.length ^ (this.refs.length << 8);
     const mix = (v: number): void => { h = Math.imul(h ^ v, 0x01000193); };
-    const mixBig = (v: bigint): void => { mix(Number(v & 0xffffffffn)); mix(Number((v >> 32n) & 0xffffffffn)); };
+    // Number() of a bigint is one cheap conversion; lost precision only means more collisions.
+    const mixBig = (v: bigint): void => { const n = Number(v); mix(n | 0); mix((n / 4294967296) | 0); };
     for (const f of this.frames) {
       for (const r of f.regs) {
         mix(r.kind.length * 31 + r.kind.charCodeAt(0)); mix(r.off); mix(r.range);
