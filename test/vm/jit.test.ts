@@ -104,7 +104,11 @@ test('invalid instructions and jumps trap only when reached', () => {
   assert.equal(new JitProgram(p).run(), 1n);
   assertVmError(() => new JitProgram([{ code: 0xff, dst: 0, src: 0, off: 0, imm: 0 }]).run(), 'invalid-instruction', 0);
   assertVmError(() => jit('mov %r0, 0\nja +5\nexit').run(), 'jump-out-of-range', 1);
-  assertVmError(() => jit('mov %r0, 0').run(), 'jump-out-of-range', 0);
+  // Running off the end is reported at the slot after the last instruction, as the interpreter does.
+  assertVmError(() => jit('mov %r0, 0').run(), 'jump-out-of-range', 1);
+  assertVmError(() => new Interpreter(assemble('mov %r0, 0')).run(), 'jump-out-of-range', 1);
+  // A jump into the second slot of an lddw is an invalid instruction there.
+  assertVmError(() => jit('ja +1\nlddw %r0, 5\nexit').run(), 'invalid-instruction', 2);
 });
 
 test('runs are independent: a fresh stack each run, and the module is compiled once', () => {

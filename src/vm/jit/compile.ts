@@ -21,7 +21,7 @@
 // exactly where the instruction budget is charged, so a runaway loop ends with an error.
 import { Instruction, slotOffsets } from '../../isa/instruction.js';
 import {
-  AluOp, AtomicOp, CallSrc, Class, JmpOp, LDDW, Mode, Source, STACK_SIZE,
+  AluOp, AtomicOp, CallSrc, Class, JmpOp, LDDW, Mode, Size, Source, STACK_SIZE,
   opAlu, opClass, opMode, opSize, opSource, sizeBytes,
 } from '../../isa/opcodes.js';
 import { Code, I32, I64, ModuleBuilder, Op, ValType } from './wasm.js';
@@ -175,6 +175,11 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   return { bytes: mod.finish(), helpers: helperIds, usesCallx, traps };
 }
 
+const VALID_ATOMIC = new Set<number>([
+  AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR, AtomicOp.ADD | AtomicOp.FETCH, AtomicOp.OR | AtomicOp.FETCH,
+  AtomicOp.AND | AtomicOp.FETCH, AtomicOp.XOR | AtomicOp.FETCH, AtomicOp.XCHG, AtomicOp.CMPXCHG,
+]);
+
 const storeOp = (size: number): number => size === 1 ? Op.i64_store8 : size === 2 ? Op.i64_store16 : size === 4 ? Op.i64_store32 : Op.i64_store;
 const loadOpU = (size: number): number => size === 4 ? Op.i64_load32_u : Op.i64_load;
 
@@ -194,6 +199,7 @@ function compileFunction(
   start: number, end: number, cx: Context,
 ): Code {
   const first = indexOfPc.get(start)!;
+  const totalSlots = pcs[pcs.length - 1] + (program[program.length - 1].code === LDDW ? 2 : 1);
   let last = first;
   while (last + 1 < program.length && pcs[last + 1] < end) last++;
 
@@ -208,6 +214,12 @@ function compileFunction(
 
   // A jump may only land on an instruction of the same function; others trap when taken.
   const validTarget = (t: number): boolean => t >= start && t < end && indexOfPc.has(t);
+  /** A jump that lands nowhere: into an lddw's second slot (reported there) or out of range. */
+  const badTarget = (pc: number, t: number): void => {
+    if (t >= 0 && t < totalSlots && !indexOfPc.has(t)) {
+      trap(TrapKind.INVALID, t, `jump into the second half of the lddw at pc ${t - 1}`);
+    } else trap(TrapKind.JUMP_OUT, pc, `jump to pc ${t}, outside the ${start === 0 && end === totalSlots ? 'program' : 'function'}`);
+  };
 
   // Basic block leaders.
   const leaders = new Set<number>([start]);
@@ -357,7 +369,8 @@ function compileFunction(
   const op = opAlu(lastInsn.code);
   const endsHard = lastInsn.code === (Class.JMP | JmpOp.EXIT) || (opClass(lastInsn.code) === Class.JMP && op === JmpOp.JA)
     || (opClass(lastInsn.code) === Class.JMP32 && op === JmpOp.JA);
-  if (!endsHard) trap(TrapKind.FELL_OFF, pcs[last]);
+  // The interpreter reports this at the slot after the last instruction.
+  if (!endsHard) trap(TrapKind.FELL_OFF, end === totalSlots ? totalSlots : pcs[last]);
   c.op(Op.unreachable);
   return c;
 
@@ -388,21 +401,83 @@ function compileFunction(
     return ends;
   }
 
+  /**
+   * The encoding rules of the ISA, as the interpreter applies them (so both engines reject the
+   * same instructions, with the same kind of error, when they are reached).
+   */
   function validate(insn: Instruction): void {
+    const { code, dst, src, off, imm } = insn;
     const ok = (r: number): boolean => r >= 0 && r <= 10;
-    const cls = opClass(insn.code);
     const bad = (what: string): never => { throw new JitCompileError(what, -1); };
-    if (!ok(insn.dst) && cls !== Class.JMP && cls !== Class.JMP32 && cls !== Class.LD) bad(`no register r${insn.dst}`);
-    const usesSrcReg = ((cls === Class.ALU || cls === Class.ALU64 || cls === Class.JMP || cls === Class.JMP32) && opSource(insn.code) === Source.X
-      && opAlu(insn.code) !== JmpOp.CALL) || cls === Class.LDX || cls === Class.STX;
-    if (usesSrcReg && !ok(insn.src)) bad(`no register r${insn.src}`);
-    if ((cls === Class.JMP || cls === Class.JMP32) && opAlu(insn.code) !== JmpOp.JA && opAlu(insn.code) !== JmpOp.EXIT
-      && opAlu(insn.code) !== JmpOp.CALL && !ok(insn.dst)) bad(`no register r${insn.dst}`);
-    if (insn.code === (Class.JMP | JmpOp.CALL | Source.X) && !ok(insn.dst)) bad(`no register r${insn.dst}`);
-    if ((cls === Class.LD && insn.code === LDDW && !ok(insn.dst))) bad(`no register r${insn.dst}`);
-    if (cls === Class.LD && opMode(insn.code) === Mode.IND && !ok(insn.src)) bad(`no register r${insn.src}`);
-    if ((cls === Class.LDX || cls === Class.ALU || cls === Class.ALU64 || insn.code === LDDW) && insn.dst === 10) bad('r10 is read-only');
-    if (cls === Class.STX && opMode(insn.code) === Mode.ATOMIC && (insn.imm & AtomicOp.FETCH) && insn.src === 10) bad('r10 is read-only');
+    const cls = opClass(code);
+    const x = opSource(code) === Source.X;
+    if (!ok(dst) && !(code === LDDW || cls === Class.JMP || cls === Class.JMP32 || cls === Class.LD)) bad(`no register r${dst}`);
+    switch (cls) {
+      case Class.ALU:
+      case Class.ALU64: {
+        const op = opAlu(code);
+        const is64 = cls === Class.ALU64;
+        if (dst === 10) bad('r10 is read-only');
+        if (op === AluOp.NEG) { if (x || off !== 0) bad('invalid neg encoding'); return; }
+        if (op === AluOp.END) {
+          if ((is64 && x) || off !== 0) bad('invalid byte swap encoding');
+          if (imm !== 16 && imm !== 32 && imm !== 64) bad(`byte swap width ${imm} (must be 16, 32 or 64)`);
+          return;
+        }
+        if (op === 0xe0 || op === 0xf0) bad(`unknown ALU operation 0x${op.toString(16)}`);
+        if (x && !ok(src)) bad(`no register r${src}`);
+        if (off === 0) return;
+        if ((op === AluOp.DIV || op === AluOp.MOD) && off === 1) return;
+        if (op === AluOp.MOV && x && (off === 8 || off === 16 || (off === 32 && is64))) return;
+        return bad(`invalid offset ${off} for this ALU operation`);
+      }
+      case Class.JMP:
+      case Class.JMP32: {
+        const op = opAlu(code);
+        if (op === JmpOp.JA) { if (x || src !== 0) bad('invalid ja encoding'); return; }
+        if (op === JmpOp.EXIT) { if (cls !== Class.JMP || x) bad('invalid exit encoding'); return; }
+        if (op === JmpOp.CALL) {
+          if (cls !== Class.JMP) bad('invalid call encoding');
+          if (x) { if (!ok(dst)) bad(`no register r${dst}`); return; }
+          if (src !== CallSrc.HELPER && src !== CallSrc.LOCAL && src !== CallSrc.KFUNC) bad(`invalid call source ${src}`);
+          return;
+        }
+        if (op === 0xe0 || op === 0xf0) bad(`unknown jump operation 0x${op.toString(16)}`);
+        if (!ok(dst)) bad(`no register r${dst}`);
+        if (x && !ok(src)) bad(`no register r${src}`);
+        return;
+      }
+      case Class.LDX: {
+        const mode = opMode(code);
+        if (dst === 10) bad('r10 is read-only');
+        if (!ok(src)) bad(`no register r${src}`);
+        if (mode !== Mode.MEM && !(mode === Mode.MEMSX && opSize(code) !== Size.DW)) bad('invalid load mode');
+        return;
+      }
+      case Class.ST:
+        if (opMode(code) !== Mode.MEM) bad('invalid store mode');
+        return;
+      case Class.STX: {
+        const mode = opMode(code);
+        if (!ok(src)) bad(`no register r${src}`);
+        if (mode === Mode.MEM) return;
+        if (mode !== Mode.ATOMIC || (opSize(code) !== Size.W && opSize(code) !== Size.DW)) bad('invalid store mode');
+        if (!VALID_ATOMIC.has(imm)) bad(`unknown atomic operation 0x${(imm >>> 0).toString(16)}`);
+        if (src === 10 && (imm & AtomicOp.FETCH)) bad('r10 is read-only');
+        return;
+      }
+      case Class.LD: {
+        if (code === LDDW) {
+          if (!ok(dst)) bad(`no register r${dst}`);
+          if (dst === 10) bad('r10 is read-only');
+          return;
+        }
+        const mode = opMode(code);
+        if ((mode !== Mode.ABS && mode !== Mode.IND) || opSize(code) === Size.DW) bad('invalid load mode');
+        if (mode === Mode.IND && !ok(src)) bad(`no register r${src}`);
+        return;
+      }
+    }
   }
 
   function emitInsn(insn: Instruction, pc: number): void {
@@ -582,8 +657,7 @@ function compileFunction(
     }
     const targetPc = jumpTarget(insn, pc);
     if (!validTarget(targetPc)) {
-      if (op === JmpOp.JA) return trap(TrapKind.JUMP_OUT, pc, `jump to pc ${targetPc}, outside the function`);
-      if (opSource(insn.code) === Source.K && insn.src !== 0) throw new JitCompileError('invalid jump encoding', pc);
+      if (op === JmpOp.JA) return badTarget(pc, targetPc);
     }
     const target = blockOf.get(targetPc)!;
     const charge = Math.max(1, pc - targetPc + 1);
@@ -612,7 +686,7 @@ function compileFunction(
       c.op(o);
     }
     if (!validTarget(targetPc)) {
-      c.if_(); trap(TrapKind.JUMP_OUT, pc, `jump to pc ${targetPc}, outside the function`); c.end();
+      c.if_(); badTarget(pc, targetPc); c.end();
       return;
     }
     branch(target, pc, true, charge);
