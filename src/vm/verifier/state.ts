@@ -89,13 +89,18 @@ export class VerifierState {
   }
 
   /** `this` (stored, explored) covers `cur`; `exact` demands equality (infinite-loop detection). */
-  covers(cur: VerifierState, exact: boolean): boolean {
+  covers(cur: VerifierState, exact: boolean, liveMask = 0x7ff): boolean {
     if (this.frames.length !== cur.frames.length || this.refs.length !== cur.refs.length) return false;
     const idmap = new Map<number, number>();
     for (let i = 0; i < this.frames.length; i++) {
       const a = this.frames[i], b = cur.frames[i];
       if (a.returnPc !== b.returnPc) return false;
-      for (let r = 0; r < a.regs.length; r++) if (!regCovers(a.regs[r], b.regs[r], idmap, exact)) return false;
+      // Dead registers of the current frame cannot matter (callers' registers are kept whole).
+      const mask = !exact && i === this.frames.length - 1 ? liveMask : 0x7ff;
+      for (let r = 0; r < a.regs.length; r++) {
+        if (!(mask & (1 << r))) continue;
+        if (!regCovers(a.regs[r], b.regs[r], idmap, exact)) return false;
+      }
       if (!a.stack.covers(b.stack, idmap, exact)) return false;
     }
     return true;

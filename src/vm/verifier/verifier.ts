@@ -10,6 +10,8 @@ import { Checkpoint, VerifierState } from './state.js';
 import { constScalar, pointer } from './register.js';
 import { checkShape } from './cfg.js';
 import { reservedFieldsProblem } from './reserved-fields.js';
+import { liveRegisters } from './liveness.js';
+import { USERSPACE_HELPERS } from './helper-prototypes.js';
 import { aluStep, checkRead } from './alu.js';
 import { branch } from './branches.js';
 import { checkMemAccess } from './memory-access.js';
@@ -39,6 +41,7 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
   const r1 = ctx.type === 'mem' ? pointer('mem', { memSize: ctx.size }) : pointer('ctx');
   const init = VerifierState.initial(r1, ctx.type === 'mem' ? constScalar(BigInt(ctx.size)) : undefined);
   const explored = new Map<number, Checkpoint[]>();
+  const live = liveRegisters(shape, options.helpers ?? USERSPACE_HELPERS);
   const safe = new Set<number>();
   let processed = 0;
   let stored = 0;
@@ -78,7 +81,7 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
         let pruned = false;
         for (let i = 0; i < list.length; i++) {
           const cp = list[i];
-          if (cp.state.covers(st, false)) { cp.hits++; pruned = true; break; }
+          if (cp.state.covers(st, false, live[pc])) { cp.hits++; pruned = true; break; }
           // States that keep failing to prune are dropped (the kernel's miss heuristic).
           if (++cp.misses > cp.hits * 3 + 3) { list.splice(i--, 1); }
         }
