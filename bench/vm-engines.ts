@@ -8,7 +8,8 @@ import { Interpreter } from '../src/vm/interpreter.js';
 import { VmMemory } from '../src/vm/memory.js';
 import { JitProgram } from '../src/vm/jit/jit.js';
 import { xdpContext } from '../src/vm/fuzz/generate.js';
-import { KernelMap, KernelProgram, MapType, ProgType } from '../test/support/kernel-testrun.js';
+import { BpfMap, MapType } from '../src/kernel/maps.js';
+import { Program, ProgramType } from '../src/kernel/programs.js';
 import { defaultHelpers } from '../src/vm/helpers.js';
 import { registerMapHelpers } from '../src/vm/helpers-maps.js';
 import { VmMaps } from '../src/vm/maps.js';
@@ -79,21 +80,20 @@ function userspace(w: Workload, engine: 'interpreter' | 'jit'): { ns: number; re
 
 function kernel(w: Workload): number | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const maps = (w.maps ?? []).map((m) => ({ name: m.name, map: KernelMap.create(MapType.ARRAY, 4, m.valueSize, m.entries) }));
+  const maps = new Map((w.maps ?? []).map((m) => [m.name, BpfMap.create({ name: m.name, type: MapType.ARRAY, keySize: 4, valueSize: m.valueSize, maxEntries: m.entries })]));
   try {
-    const program = bindMaps(w.program, (name) => maps.find((m) => m.name === name)!.map.fd);
-    const prog = KernelProgram.load(program, ProgType.XDP, 0);
+    const prog = Program.load({ name: 'bpfkit_bench', type: ProgramType.XDP, instructions: w.program }, maps);
     try {
-      prog.testRun(w.packet, 1000);
+      prog.testRun({ data: w.packet, repeat: 1000 });
       // The kernel reports the mean over `repeat` runs (rounded to whole ns): take the best of 5.
       let best = Infinity;
-      for (let i = 0; i < 5; i++) best = Math.min(best, prog.testRun(w.packet, 200_000).duration);
+      for (let i = 0; i < 5; i++) best = Math.min(best, prog.testRun({ data: w.packet, repeat: 200_000 }).duration);
       return best;
     } finally {
       prog.close();
     }
   } finally {
-    for (const m of maps) m.map.close();
+    for (const m of maps.values()) m.close();
   }
 }
 
