@@ -218,3 +218,13 @@ test('inputs still arrive after the shared memory grows between runs', () => {
   memory.unmap(big);
   assert.equal(p.run(new Uint8Array([7, 8])), 8n);
 });
+
+test('a region cached by compiled code is forgotten when a helper unmaps it', () => {
+  const memory = new VmMemory();
+  const value = memory.map(8, 'map_value', true, 'value');
+  const helpers = new HelperRegistry().register(Helper.ktime_get_ns, () => { memory.unmap(value); return 0n; });
+  const b = new ProgramBuilder().lddw(R6, value.start).ldx('dw', R0, R6, 0).ldx('dw', R0, R6, 0)
+    .call(Helper.ktime_get_ns).ldx('dw', R0, R6, 0).exit().build();
+  const j = new JitProgram(b, { memory, helpers });
+  assertVmError(() => j.run(), 'memory-fault', 5); // lddw 0-1, two loads, call at 4, load at 5
+});

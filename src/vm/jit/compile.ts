@@ -165,6 +165,12 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   for (let at = zeroFrom; at < options.stack.start + options.stack.size; at += 8) s.i32(at).i64(0n).mem(Op.i64_store);
   mod.defineFunc(setup, [], s);
 
+  // Called by the runtime when a helper unmapped memory: the cached region may be gone.
+  const forget = mod.declareFunc([], [], 'forget');
+  const f = new Code();
+  f.i32(-1).gset(g.w3lo).i32(-1).gset(g.w3hi);
+  mod.defineFunc(forget, [], f);
+
   const e = new Code();
   for (let i = 0; i < setupParams.length; i++) e.get(2 + i);
   e.call(setup);
@@ -697,14 +703,12 @@ function compileFunction(
     if (opSource(insn.code) === Source.X) {
       // callx: the helper id (or target) is in a register.
       c.i32(pc); get(insn.dst); args(); c.call(cx.callxFn); set(0);
-      forgetCachedRegion();
       return;
     }
     if (insn.src === CallSrc.HELPER) {
       const fn = cx.helperFn.get(insn.imm);
       if (fn === undefined) return trap(TrapKind.UNKNOWN_HELPER, pc, `unknown helper #${insn.imm}`);
       c.i32(pc); args(); c.call(fn); set(0);
-      forgetCachedRegion();
       return;
     }
     if (insn.src === CallSrc.KFUNC) return trap(TrapKind.UNKNOWN_HELPER, pc, `kfunc calls (#${insn.imm}) are not supported in the userspace VM`);
@@ -716,11 +720,6 @@ function compileFunction(
     c.gget(depth).i32(MAX_FRAMES).op(Op.i32_ge_u).if_(); trap(TrapKind.CALL_DEPTH, pc); c.end();
     args(); get(10); c.i64(BigInt(STACK_SIZE)).op(Op.i64_sub); c.call(fn); set(0);
     c.gget(depth).i32(1).op(Op.i32_sub).op(Op.global_set).u32(depth);
-  }
-
-  /** A helper may unmap memory: drop the cached slow-path region. */
-  function forgetCachedRegion(): void {
-    c.i32(-1).gset(cx.g.w3lo).i32(-1).gset(cx.g.w3hi);
   }
 
   /** Leave the checked address in T0 (i64). */

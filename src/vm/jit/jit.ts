@@ -29,6 +29,7 @@ type RunState = [w1lo: number, w1hi: number, w1wr: number, w2lo: number, w2hi: n
 interface Exports {
   run(r1: number, r2: number, ...state: RunState): bigint;
   setup(...state: RunState): void;
+  forget(): void;
   main(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, fp: bigint): bigint;
 }
 
@@ -124,9 +125,14 @@ export class JitProgram implements ExecutionEngine {
   private helperImport(id: number) {
     const fn = this.helpers.get(id)!.fn;
     const ctx = this.context as HelperContext;
+    const memory = this.memory;
     return (pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
+      const unmapped = memory.unmapped;
       try {
-        return fn(ctx, u64(a), u64(b), u64(c), u64(d), u64(e));
+        const r0 = fn(ctx, u64(a), u64(b), u64(c), u64(d), u64(e));
+        // Compiled code caches the last slow-path region: drop it if the helper unmapped any.
+        if (memory.unmapped !== unmapped) this.exports.forget();
+        return r0;
       } catch (err) {
         if (err instanceof StopProgram) throw new Stop(BigInt.asUintN(64, err.value));
         if (err instanceof VmError) throw err;
