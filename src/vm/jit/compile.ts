@@ -5,20 +5,25 @@
 // registers are preserved for free, and the frame pointer of a callee is its caller's minus one
 // 512-byte frame.
 //
-// Control flow: wasm only has structured control flow, so a function's basic blocks (in pc order)
-// are laid out inside a nest of blocks, innermost first, all inside one loop:
+// Control flow: wasm only has structured control flow. The basic blocks of a function (in pc
+// order) are laid out in a nest of wasm blocks so that falling out of B[i] runs B[i+1] and a
+// FORWARD jump to B[k] is a direct `br` out of the block that ends right before B[k]:
 //
-//   loop $dispatch
-//     block W[n-1] ... block W[1] block W[0]
-//       br_table(label)           ;; entry and back-edges only
-//     end  B0 code
-//     end  B1 code ...
-//   end
+//     block W[n-1] ... block W[1]  B0 code  end  B1 code  end ...  B[n-1] code
 //
-// Falling out of B[i] runs B[i+1]; a FORWARD jump from B[i] to B[k] is a direct `br` out of W[k]
-// (it is always enclosing), so straight-line and if/else code never goes through the dispatcher.
-// Only BACKWARD jumps set `label` and branch to the loop head (costing one br_table), and that is
-// exactly where the instruction budget is charged, so a runaway loop ends with an error.
+// Loops, two ways:
+//  - structured (the usual case, all a compiler emits): when every loop is a block range entered
+//    only at its header and loops nest, each loop is a wasm `loop` around its range, laid out the
+//    same way recursively, and a BACKWARD jump is a `br` to it;
+//  - dispatcher (any other control flow): the whole nest sits in one wasm loop whose head is a
+//    br_table on a `label` local; a backward jump sets `label` and branches there.
+// Either way every backward jump charges the instruction budget (with the length of the loop it
+// closes), so a runaway loop ends with a budget-exceeded error instead of hanging.
+//
+// Memory: an access is checked against fast windows (the current stack frame and up, up to three
+// regions whose bounds live in wasm globals: the run's input/packet, its context, the last region
+// the slow path found) and otherwise calls VmMemory.check through an import; the verifier's
+// proofs (CompileOptions.provenSafe) remove the check.
 import { Instruction, slotOffsets } from '../../isa/instruction.js';
 import {
   AluOp, AtomicOp, CallSrc, Class, JmpOp, LDDW, Mode, Size, Source, STACK_SIZE,
