@@ -8,8 +8,12 @@ import { Interpreter } from '../src/vm/interpreter.js';
 import { VmMemory } from '../src/vm/memory.js';
 import { JitProgram } from '../src/vm/jit/jit.js';
 import { xdpContext } from '../src/vm/fuzz/generate.js';
-import { KernelMap, KernelProgram, MapType, ProgType } from '../test/support/kernel-testrun.js';
-import { BenchArrayMaps, Workload, workloads } from './vm-workloads.js';
+import { BpfMap, MapType } from '../src/kernel/maps.js';
+import { Program, ProgramType } from '../src/kernel/programs.js';
+import { defaultHelpers } from '../src/vm/helpers.js';
+import { registerMapHelpers } from '../src/vm/helpers-maps.js';
+import { VmMaps } from '../src/vm/maps.js';
+import { Workload, workloads } from './vm-workloads.js';
 
 export interface EngineFigures {
   workload: string;
@@ -20,36 +24,48 @@ export interface EngineFigures {
   result: bigint;
 }
 
-/** ns per call of `fn`, timed over enough calls to take about `ms` milliseconds. */
-function nsPerRun(fn: () => unknown, ms = 300): number {
-  for (let i = 0; i < 2000; i++) fn(); // warm up (and let V8 tier the wasm up)
-  let n = 1000;
+/**
+ * ns per call of `fn`: warm up for ~100 ms (V8 tiers wasm up from its baseline compiler only
+ * after enough executions), then the best of 5 rounds of about `ms` / 5 each (the machine is shared).
+ */
+function nsPerRun(fn: () => unknown, ms = 500): number {
+  const warm = Date.now();
+  do for (let i = 0; i < 100; i++) fn(); while (Date.now() - warm < 100);
+  let n = 100;
   for (;;) {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) fn();
-    const elapsed = Number(process.hrtime.bigint() - t0);
-    if (elapsed > ms * 1e6 || n > 1e8) return elapsed / n;
-    n *= Math.min(10, Math.max(2, Math.ceil((ms * 1e6) / Math.max(elapsed, 1))));
+    if (Number(process.hrtime.bigint() - t0) > 20e6) break;
+    n *= 2;
   }
+  let best = Infinity;
+  const rounds = Math.max(1, Math.round(ms / 5 / 20));
+  for (let r = 0; r < 5; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < rounds; k++) for (let i = 0; i < n; i++) fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / (n * rounds));
+  }
+  return best;
 }
 
 function userspace(w: Workload, engine: 'interpreter' | 'jit'): { ns: number; result: bigint } {
   const memory = new VmMemory();
-  const maps = new BenchArrayMaps(memory);
-  for (const m of w.maps ?? []) maps.add(m.name, m.valueSize, m.entries);
+  const maps = new VmMaps(memory);
+  for (const m of w.maps ?? []) maps.create({ name: m.name, kind: 'array', keySize: 4, valueSize: m.valueSize, maxEntries: m.entries });
+  const program = bindMaps(w.program, maps.handleOf);
   const packet = memory.map(w.packet.length, 'packet', true, 'packet');
   memory.write(packet, w.packet);
   const ctx = memory.map(24, 'ctx', false, 'xdp_md');
   memory.write(ctx, xdpContext(packet.start, w.packet.length));
-  const options = { memory, helpers: maps.helpers(), resolvePseudo: maps.resolvePseudo };
+  const options = { memory, helpers: registerMapHelpers(defaultHelpers(), maps), resolvePseudo: maps.resolvePseudo };
   let e: ExecutionEngine;
   let run: () => bigint;
   if (engine === 'jit') {
-    const jit = new JitProgram(w.program, options);
+    const jit = new JitProgram(program, options);
     e = jit;
     run = () => jit.runWith(ctx.start, 0, [packet, ctx], ctx);
   } else {
-    const interp = new Interpreter(w.program, options);
+    const interp = new Interpreter(program, options);
     e = interp;
     run = () => interp.run(ctx);
   }
@@ -58,27 +74,26 @@ function userspace(w: Workload, engine: 'interpreter' | 'jit'): { ns: number; re
     return { ns: nsPerRun(run), result };
   } finally {
     e.dispose();
-    maps.dispose();
+    maps.close();
   }
 }
 
 function kernel(w: Workload): number | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const maps = (w.maps ?? []).map((m) => ({ name: m.name, map: KernelMap.create(MapType.ARRAY, 4, m.valueSize, m.entries) }));
+  const maps = new Map((w.maps ?? []).map((m) => [m.name, BpfMap.create({ name: m.name, type: MapType.ARRAY, keySize: 4, valueSize: m.valueSize, maxEntries: m.entries })]));
   try {
-    const program = bindMaps(w.program, (name) => maps.find((m) => m.name === name)!.map.fd);
-    const prog = KernelProgram.load(program, ProgType.XDP, 0);
+    const prog = Program.load({ name: 'bpfkit_bench', type: ProgramType.XDP, instructions: w.program }, maps);
     try {
-      prog.testRun(w.packet, 1000);
+      prog.testRun({ data: w.packet, repeat: 1000 });
       // The kernel reports the mean over `repeat` runs (rounded to whole ns): take the best of 5.
       let best = Infinity;
-      for (let i = 0; i < 5; i++) best = Math.min(best, prog.testRun(w.packet, 200_000).duration);
+      for (let i = 0; i < 5; i++) best = Math.min(best, prog.testRun({ data: w.packet, repeat: 200_000 }).duration);
       return best;
     } finally {
       prog.close();
     }
   } finally {
-    for (const m of maps) m.map.close();
+    for (const m of maps.values()) m.close();
   }
 }
 

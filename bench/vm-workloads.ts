@@ -10,9 +10,6 @@
 import { Instruction } from '../src/isa/instruction.js';
 import { ProgramBuilder, R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 } from '../src/isa/builder.js';
 import { Helper } from '../src/isa/helpers.js';
-import { PseudoSrc } from '../src/isa/opcodes.js';
-import { defaultHelpers, HelperRegistry } from '../src/vm/helpers.js';
-import { Region, VmMemory } from '../src/vm/memory.js';
 
 export interface Workload {
   name: string;
@@ -126,39 +123,4 @@ function traceFilter(): Workload {
 
 export function workloads(): Workload[] {
   return [arithLoop(), packetParse(), mapHeavy(), helperHeavy(), traceFilter()];
-}
-
-/**
- * The userspace side of the workloads' maps: an array map whose values live in VM memory and a
- * map_lookup_elem helper over it (until the VM's own maps module is used here). The handle in
- * lddw is the map's index + 1.
- */
-export class BenchArrayMaps {
-  private readonly maps: { name: string; values: Region; valueSize: number; entries: number }[] = [];
-  constructor(private readonly memory: VmMemory) {}
-
-  add(name: string, valueSize: number, entries: number): void {
-    const values = this.memory.map(valueSize * entries, 'map_value', true, `map '${name}' values`);
-    this.maps.push({ name, values, valueSize, entries });
-  }
-
-  resolvePseudo = (insn: Instruction): bigint => {
-    const i = this.maps.findIndex((m) => m.name === insn.ref);
-    if (insn.src !== PseudoSrc.MAP_FD || i < 0) throw new Error(`unknown map ${insn.ref}`);
-    return BigInt(i + 1);
-  };
-
-  helpers(): HelperRegistry {
-    return defaultHelpers().clone().register(Helper.map_lookup_elem, (ctx, handle, keyPtr) => {
-      const m = this.maps[Number(handle) - 1];
-      if (!m) return 0n;
-      ctx.memory.check(Number(keyPtr), 4, false);
-      const key = ctx.memory.view.getUint32(Number(keyPtr), true);
-      return key < m.entries ? BigInt(m.values.start + key * m.valueSize) : 0n;
-    });
-  }
-
-  dispose(): void {
-    for (const m of this.maps) this.memory.unmap(m.values);
-  }
 }

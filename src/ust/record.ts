@@ -9,8 +9,11 @@ export type Writer = (event: Record<string, unknown>) => void;
 
 const encoder = new TextEncoder();
 
-/** A function that writes `fields` of an event object into `region`. */
-export function recordWriter(memory: VmMemory, region: Region, fields: readonly FieldLayout[]): Writer {
+/**
+ * A function that writes `fields` of an event object into `region`. `stringBytes` limits how
+ * many bytes of a string are copied (the filter never looks further); the length is always true.
+ */
+export function recordWriter(memory: VmMemory, region: Region, fields: readonly FieldLayout[], stringBytes?: ReadonlyMap<string, number>): Writer {
   // Views are cached: fetching them through VmMemory on every event costs more than the write.
   // Growing the memory detaches the old buffer (byteLength drops to 0): then fetch again.
   let bytes = memory.bytes;
@@ -22,31 +25,33 @@ export function recordWriter(memory: VmMemory, region: Region, fields: readonly 
     const at = region.start + f.offset;
     const name = f.name;
     switch (f.type) {
-      case 'u8': case 's8': return (e) => { fresh(); bytes[at] = Number(e[name] ?? 0); };
-      case 'u16': case 's16': return (e) => { fresh(); view.setUint16(at, Number(e[name] ?? 0), true); };
-      case 'u32': return (e) => { fresh(); view.setUint32(at, Number(e[name] ?? 0), true); };
-      case 's32': return (e) => { fresh(); view.setInt32(at, Number(e[name] ?? 0), true); };
+      case 'u8': case 's8': return (e) => { bytes[at] = Number(e[name] ?? 0); };
+      case 'u16': case 's16': return (e) => { view.setUint16(at, Number(e[name] ?? 0), true); };
+      case 'u32': return (e) => { view.setUint32(at, Number(e[name] ?? 0), true); };
+      case 's32': return (e) => { view.setInt32(at, Number(e[name] ?? 0), true); };
       case 'u64': case 's64': return (e) => {
-        fresh();
         const v = e[name] ?? 0;
         view.setBigUint64(at, BigInt.asUintN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)))), true);
       };
       case 'string': {
         const cap = f.capacity;
+        const copy = Math.min(cap, stringBytes?.get(f.name) ?? cap);
         const data = at + 4;
         return (e) => {
-          fresh();
           const v = e[name];
           const s = typeof v === 'string' ? v : String(v ?? '');
           // ASCII fast path: most event strings (paths, names) are; fall back to UTF-8.
           let n = s.length;
           let ascii = n <= cap;
           if (ascii) {
-            for (let i = 0; i < n; i++) {
+            const m = n < copy ? n : copy;
+            for (let i = 0; i < m; i++) {
               const c = s.charCodeAt(i);
               if (c > 0x7f) { ascii = false; break; }
               bytes[data + i] = c;
             }
+            // Bytes not copied must still be ASCII for the length to be the UTF-8 length.
+            for (let i = m; ascii && i < n; i++) if (s.charCodeAt(i) > 0x7f) ascii = false;
           }
           if (!ascii) {
             const full = encoder.encode(s);
@@ -58,7 +63,8 @@ export function recordWriter(memory: VmMemory, region: Region, fields: readonly 
       }
     }
   });
-  if (steps.length === 1) return steps[0];
-  if (steps.length === 2) { const [a, b] = steps; return (e) => { a(e); b(e); }; }
-  return (e) => { for (const s of steps) s(e); };
+  // The views are re-checked once per event, not per field.
+  if (steps.length === 1) { const [a] = steps; return (e) => { fresh(); a(e); }; }
+  if (steps.length === 2) { const [a, b] = steps; return (e) => { fresh(); a(e); b(e); }; }
+  return (e) => { fresh(); for (const s of steps) s(e); };
 }

@@ -78,7 +78,7 @@ export class Tracepoint<E extends Record<string, unknown> = Record<string, unkno
     this.detachFilter();
     this.region = region;
     this.engine = engine;
-    this.write = recordWriter(mem, region, compiled.fields.map((f) => this.layout.fields.get(f)!));
+    this.write = recordWriter(mem, region, compiled.fields.map((f) => this.layout.fields.get(f)!), compiled.stringBytes);
     this.run = () => runOnce() !== 0n;
     this.attached = { compiled, verified, engine: engineKind };
     this.filtered = true;

@@ -23,9 +23,8 @@ import { defaultHelpers, HelperContext, HelperFunction, HelperRegistry, StopProg
 import { MemoryFault, Region, VmMemory } from './memory.js';
 
 // Internal opcodes beyond the 8-bit ones, for variants told apart by `off`. The dispatch switch
-// spells them as literals: V8 only builds a jump table for a switch whose labels are all Smi
-// literals (with a named constant anywhere it becomes a chain of comparisons), and they are kept
-// dense for the same reason.
+// spells them as literals (V8's bytecode compiler builds jump tables from Smi-literal labels
+// only) and they follow 0xff densely, so the whole switch is one table.
 const OP_SDIV64 = 0x100, OP_SMOD64 = 0x101, OP_SDIV32 = 0x102, OP_SMOD32 = 0x103;
 const OP_MOVSX8_64 = 0x104, OP_MOVSX16_64 = 0x105, OP_MOVSX32_64 = 0x106, OP_MOVSX8_32 = 0x107, OP_MOVSX16_32 = 0x108;
 const OP_CALL_LOCAL = 0x109, OP_TRAP = 0x10a;
@@ -88,6 +87,8 @@ export class Interpreter implements ExecutionEngine {
   private cacheStart = 0;
   private cacheEnd = 0;
   private frameBottom = 0;
+  /** The pc of the instruction that may fault (set before slow paths), for wrapping errors. */
+  private lastPc = 0;
   private disposed = false;
 
   constructor(readonly program: readonly Instruction[], options: EngineOptions = {}) {
@@ -353,8 +354,6 @@ export class Interpreter implements ExecutionEngine {
     if (e instanceof MemoryFault) return new VmError('memory-fault', e.message, pc, this.insnAt[pc], e);
     return new VmError('helper-failed', `internal error: ${(e as Error)?.message ?? String(e)}`, pc, this.insnAt[pc], e);
   }
-  private lastPc = 0;
-
   private loop(input: Region | undefined): bigint {
     const L = this.L, H = this.H, op = this.op, D = this.D, S = this.S, O = this.O, I = this.I, T = this.T;
     const frames = this.frames;

@@ -84,11 +84,18 @@ export class VmMemory {
     return region;
   }
 
+  /**
+   * How many regions have been unmapped so far: engines that cache a region's bounds (the JIT)
+   * compare it before and after calling out to helpers, which may unmap.
+   */
+  unmapped = 0;
+
   /** Unmap a region; its addresses fault from now on and its space may be reused. */
   unmap(region: Region): void {
     const i = this.regions.indexOf(region);
     if (i < 0) return;
     this.regions.splice(i, 1);
+    this.unmapped++;
     this.freeList.push({ start: region.start, size: Math.max(ALIGN, Math.ceil(region.size / ALIGN) * ALIGN) + REGION_GAP });
   }
 

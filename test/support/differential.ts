@@ -8,7 +8,7 @@ import { Interpreter } from '../../src/vm/interpreter.js';
 import { JitProgram } from '../../src/vm/jit/jit.js';
 import { generateProgram, Random, randomPacket, xdpContext } from '../../src/vm/fuzz/generate.js';
 import { verify, XDP_CONTEXT } from '../../src/vm/verifier/index.js';
-import { KernelLoadError, KernelProgram, ProgType } from './kernel-testrun.js';
+import { Program, ProgramType, VerifierError } from '../../src/kernel/programs.js';
 
 export interface Outcome {
   /** r0 truncated to 32 bits, as XDP reports it. */
@@ -56,20 +56,16 @@ export function runXdp(engine: EngineName, program: readonly Instruction[], pack
 
 /** Load as XDP and test-run once; `rejected` carries the verifier log's last lines when refused. */
 export function runKernelXdp(program: readonly Instruction[], packet: Uint8Array): Outcome & { rejected?: string } {
-  let prog: KernelProgram;
+  let prog: Program;
   try {
-    prog = KernelProgram.load(program, ProgType.XDP, 0);
+    prog = Program.load({ name: 'bpfkit_fuzz', type: ProgramType.XDP, instructions: program });
   } catch (e) {
-    if (e instanceof KernelLoadError) {
-      let log = e.log;
-      try { KernelProgram.load(program, ProgType.XDP, 1).close(); } catch (e2) { if (e2 instanceof KernelLoadError) log = e2.log; }
-      return { rejected: log.split('\n').filter(Boolean).slice(-3).join(' | ') || e.message };
-    }
+    if (e instanceof VerifierError) return { rejected: e.log.split('\n').filter(Boolean).slice(-3).join(' | ') };
     throw e;
   }
   try {
-    const r = prog.testRun(packet, 1);
-    return { retval: r.retval, packet: r.dataOut };
+    const r = prog.testRun({ data: packet });
+    return { retval: r.retval >>> 0, packet: r.data };
   } finally {
     prog.close();
   }

@@ -1,7 +1,7 @@
-// A minimal kernel loader for the VM's differential tests and benchmarks: BPF_PROG_LOAD (with the
-// verifier log) and BPF_PROG_TEST_RUN, through koffi's libc syscall(). Written while the kernel
-// layer (src/kernel/programs.ts, branch `kernel`) was not yet committed; it is deliberately tiny:
-// layouts are those of union bpf_attr in /usr/include/linux/bpf.h.
+// A minimal kernel loader: BPF_PROG_LOAD (with the verifier log) and BPF_PROG_TEST_RUN, through
+// koffi's libc syscall(). Written while the kernel layer (src/kernel/programs.ts) was not yet on
+// this branch; the JIT's differential test and benchmarks now use src/kernel, and this stays
+// only for the tests that still import it (new code: use Program.load / Program.testRun).
 import koffi from 'koffi';
 import { Instruction } from '../../src/isa/instruction.js';
 import { encode } from '../../src/isa/encoding.js';

@@ -6,6 +6,7 @@ import { compileFilter, parseFilter, FilterError, layoutRecord, FilterExpr, Oper
 import { verify } from '../../src/vm/verifier/index.js';
 import { VmMemory } from '../../src/vm/memory.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
+import { JitProgram } from '../../src/vm/jit/jit.js';
 import { recordWriter } from '../../src/ust/record.js';
 
 const schema = { status: 'u32', path: 'string', latency_us: 'u64', delta: 's32', code: 'u8' } as const;
@@ -103,7 +104,7 @@ const FILTERS = [
   'latency_us < 18446744073709551615',
 ];
 
-test('compiled filters pass the verifier and agree with direct evaluation', () => {
+test('compiled filters pass the verifier and agree with direct evaluation, on the interpreter and the JIT', () => {
   const memory = new VmMemory();
   const region = memory.map(layout.size, 'ctx', false, 'record');
   const write = recordWriter(memory, region, [...layout.fields.values()]);
@@ -116,17 +117,21 @@ test('compiled filters pass the verifier and agree with direct evaluation', () =
   }
   for (const f of FILTERS) {
     const compiled = compileFilter(f, layout);
-    verify(compiled.program, { context: { name: 'event', type: 'mem', size: layout.size, writable: false } });
+    const verified = verify(compiled.program, { context: { name: 'event', type: 'mem', size: layout.size, writable: false } });
     const vm = new Interpreter(compiled.program, { memory });
+    // The JIT without bounds checks where the verifier proved them unnecessary.
+    const jit = new JitProgram(compiled.program, { memory, provenSafe: (pc: number) => verified.safeAccesses.has(pc) });
     const expr = parseFilter(f);
     for (const ev of events) {
       write(ev as unknown as Record<string, unknown>);
       const got = vm.run(region) === 1n;
+      assert.equal(jit.run(region) === 1n, got, `${f}: JIT and interpreter differ`);
       // Strings longer than the kept capacity cannot be matched on their suffix: the filter says no.
       const kept = new TextEncoder().encode(ev.path).length <= 32;
       const want = evaluate(expr, ev);
       if (!kept && f.includes('*/v2')) continue;
       assert.equal(got, want, `${f} on ${JSON.stringify(ev, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
     }
+    jit.dispose();
   }
 });

@@ -25,6 +25,10 @@ for (const c of cases) {
       assert.equal(jit.run(c.mem), c.result, `${c.name}: expected 0x${c.result?.toString(16)}`);
       // Compiled once, run again: same answer (no state leaks between runs).
       assert.equal(jit.run(c.mem), c.result, `${c.name}: second run`);
+      // The general control-flow layout (used for irreducible loops) gives the same answer.
+      const dispatched = new JitProgram(program, { helpers: conformanceHelpers(), layout: 'dispatcher' });
+      assert.equal(dispatched.run(c.mem), c.result, `${c.name}: dispatcher layout`);
+      dispatched.dispose();
     } finally {
       jit.dispose();
     }

@@ -4,6 +4,7 @@
 // bytes afterwards must be identical everywhere. The kernel verifier must also accept every
 // generated program (the generator promises validity).
 //
+// The kernel side goes through src/kernel/programs.ts (Program.load, Program.testRun).
 // BPFKIT_FUZZ_COUNT (default 5000) and BPFKIT_FUZZ_SEED (default 1) choose the programs;
 // `npm run fuzz:vm -- --count N --seed S` runs any number outside the test suite.
 import { test } from 'node:test';

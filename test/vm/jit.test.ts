@@ -104,7 +104,11 @@ test('invalid instructions and jumps trap only when reached', () => {
   assert.equal(new JitProgram(p).run(), 1n);
   assertVmError(() => new JitProgram([{ code: 0xff, dst: 0, src: 0, off: 0, imm: 0 }]).run(), 'invalid-instruction', 0);
   assertVmError(() => jit('mov %r0, 0\nja +5\nexit').run(), 'jump-out-of-range', 1);
-  assertVmError(() => jit('mov %r0, 0').run(), 'jump-out-of-range', 0);
+  // Running off the end is reported at the slot after the last instruction, as the interpreter does.
+  assertVmError(() => jit('mov %r0, 0').run(), 'jump-out-of-range', 1);
+  assertVmError(() => new Interpreter(assemble('mov %r0, 0')).run(), 'jump-out-of-range', 1);
+  // A jump into the second slot of an lddw is an invalid instruction there.
+  assertVmError(() => jit('ja +1\nlddw %r0, 5\nexit').run(), 'invalid-instruction', 2);
 });
 
 test('runs are independent: a fresh stack each run, and the module is compiled once', () => {
@@ -162,4 +166,65 @@ test('runWith: an XDP-style context whose pointers lead into a packet region', (
   // Stack pointers passed around still work.
   const sp = new JitProgram(new ProgramBuilder().mov64(R2, R10).st('dw', R2, -8, 3).ldx('dw', R0, R10, -8).exit().build(), { memory });
   assert.equal(sp.runWith(ctx.start, 0, [packet, ctx]), 3n);
+});
+
+test('loops: structured wasm loops and the dispatcher agree, including loops entered in the middle', () => {
+  const nested = `
+    mov %r0, 0
+    mov %r1, 0
+  outer:
+    mov %r2, 0
+  inner:
+    add %r0, %r2
+    add %r2, 1
+    jlt %r2, 7, inner
+    jeq %r1, 3, skip
+    add %r0, 100
+  skip:
+    add %r1, 1
+    jlt %r1, 5, outer
+    exit`;
+  // Irreducible: the loop body is entered at `mid` as well as at `top`.
+  const irreducible = `
+    mov %r0, 0
+    mov %r1, 10
+    jeq %r1, 10, mid
+  top:
+    add %r0, 3
+  mid:
+    add %r0, 1
+    sub %r1, 1
+    jne %r1, 0, top
+    exit`;
+  for (const src of [nested, irreducible]) {
+    const program = assemble(src);
+    const expected = new Interpreter(program).run();
+    assert.equal(new JitProgram(program).run(), expected);
+    assert.equal(new JitProgram(program, { layout: 'dispatcher' }).run(), expected);
+  }
+  assert.equal(new JitProgram(assemble(nested)).run(), 5n * 21n + 400n);
+  // Both layouts stop runaway loops.
+  for (const layout of ['auto', 'dispatcher'] as const) {
+    assertVmError(() => new JitProgram(assemble('l:\nja l'), { layout, maxInstructions: 1000 }).run(), 'budget-exceeded', 0);
+  }
+});
+
+test('inputs still arrive after the shared memory grows between runs', () => {
+  const memory = new VmMemory(1);
+  const p = new JitProgram(assemble('ldxb %r0, [%r1+1]\nexit'), { memory });
+  assert.equal(p.run(new Uint8Array([1, 2, 3])), 2n);
+  const big = memory.map(4 << 20, 'heap', true, 'big'); // grows (and detaches) the buffer
+  assert.equal(p.run(new Uint8Array([4, 5, 6])), 5n);
+  memory.unmap(big);
+  assert.equal(p.run(new Uint8Array([7, 8])), 8n);
+});
+
+test('a region cached by compiled code is forgotten when a helper unmaps it', () => {
+  const memory = new VmMemory();
+  const value = memory.map(8, 'map_value', true, 'value');
+  const helpers = new HelperRegistry().register(Helper.ktime_get_ns, () => { memory.unmap(value); return 0n; });
+  const b = new ProgramBuilder().lddw(R6, value.start).ldx('dw', R0, R6, 0).ldx('dw', R0, R6, 0)
+    .call(Helper.ktime_get_ns).ldx('dw', R0, R6, 0).exit().build();
+  const j = new JitProgram(b, { memory, helpers });
+  assertVmError(() => j.run(), 'memory-fault', 5); // lddw 0-1, two loads, call at 4, load at 5
 });

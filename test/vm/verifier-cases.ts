@@ -122,6 +122,8 @@ export const UNSAFE: UnsafeCase[] = [
   { name: 'spilled pointer restored and misused', message: 'R6 bitwise operator &= on pointer prohibited', program: asm((b) => b.stx('dw', R10, -8, R1).ldx('dw', R6, R10, -8).alu64('and', R6, 1).mov64(R0, 0).exit()) },
   { name: 'branch-dependent uninitialised register', message: 'R6 !read_ok', program: asm((b) => b.ldx('w', R2, R1, 16).jmp('jeq', R2, 0, 'skip').mov64(R6, 1).label('skip').mov64(R0, R6).exit()) },
   { name: 'map value stored to stack and dereferenced when null', message: "R0 invalid mem access 'map_value_or_null'", program: asm((b) => lookup(b).stx('dw', R10, -16, R0).ldx('dw', R0, R10, -16).ldx('b', R0, R0, 0).exit()) },
+  { name: 'variable stack offset past the frame', message: 'invalid variable-offset read from stack R2 var_off=(0x0; 0xf) off=-8 size=1', program: asm((b) => b.st('dw', R10, -8, 0).ldx('w', R3, R1, 16).alu64('and', R3, 15).mov64(R2, R10).add64(R2, -8).add64(R2, R3).ldx('b', R0, R2, 0).exit()) },
+  { name: 'variable stack offset not aligned for its size', message: 'misaligned stack access off (0x0; 0x7)+-16+0 size 8', program: asm((b) => b.st('dw', R10, -16, 0).st('dw', R10, -8, 0).ldx('w', R3, R1, 16).alu64('and', R3, 7).mov64(R2, R10).add64(R2, -16).add64(R2, R3).ldx('dw', R0, R2, 0).exit()) },
 ];
 
 /** Safe programs both verifiers must accept (the patterns real programs use). */
@@ -135,5 +137,8 @@ export const SAFE: { name: string; program: Instruction[] }[] = [
   { name: 'ring buffer reserve, write, submit', program: asm((b) => reserve(b).jmp('jne', R0, 0, 'ok').exit().label('ok').st('dw', R0, 0, 1).mov64(R1, R0).mov64(R2, 0).call(Helper.ringbuf_submit).mov64(R0, 0).exit()) },
   { name: 'trace_printk of a stack string', program: asm((b) => b.st('dw', R10, -8, 0x216968).mov64(R1, R10).add64(R1, -8).mov64(R2, 8).call(Helper.trace_printk).mov64(R0, 0).exit()) },
   { name: 'division by a register (RFC semantics: x/0 = 0)', program: asm((b) => b.ldx('w', R2, R1, 12).mov64(R0, 100).alu64('div', R0, R2).alu64('mod', R0, R2).exit()) },
+  { name: 'variable stack offset inside initialised bytes', program: asm((b) => b.st('dw', R10, -16, 0).st('dw', R10, -8, 0).ldx('w', R3, R1, 16).alu64('and', R3, 7).mov64(R2, R10).add64(R2, -16).add64(R2, R3).ldx('b', R0, R2, 0).exit()) },
+  { name: 'loop over packet bytes with a bounds check each time', program: asm((b) => pkt(b).mov64(R0, 0).mov64(R4, 0).label('l').mov64(R5, R2).add64(R5, R4).mov64(R6, R5).add64(R6, 1).jmp('jgt', R6, R3, 'out').ldx('b', R6, R5, 0).add64(R0, R6).add64(R4, 1).jmp('jlt', R4, 16, 'l').label('out').exit()) },
+  { name: 'bpf-to-bpf call with a stack pointer argument', program: asm((b) => b.st('dw', R10, -8, 7).mov64(R1, R10).add64(R1, -8).callLocal('f').exit().label('f').ldx('dw', R0, R1, 0).exit()) },
   { name: 'branches on both sides of a null check', program: asm((b) => lookup(b).mov64(R6, R0).jmp('jeq', R6, 0, 'n').ldx('b', R0, R6, 0).exit().label('n').mov64(R0, 2).exit()) },
 ];

@@ -17,6 +17,8 @@ export interface CompiledFilter {
   readonly program: Instruction[];
   /** Fields the filter reads (the emitter need only encode these). */
   readonly fields: readonly string[];
+  /** String fields: how many leading bytes the filter can look at (the rest need not be copied). */
+  readonly stringBytes: ReadonlyMap<string, number>;
 }
 
 const MIRROR: Record<CompareOp, CompareOp> = { '==': '==', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
@@ -37,6 +39,7 @@ export function compileFilter(source: string, layout: RecordLayout): CompiledFil
   const expr = parseFilter(source);
   const b = new ProgramBuilder();
   const used = new Set<string>();
+  const stringBytes = new Map<string, number>();
   const fail = (msg: string, span: Operand['span']): never => { throw new FilterError(msg, span, source); };
   const field = (o: Operand & { kind: 'field' }): FieldLayout => {
     const f = layout.fields.get(o.name);
@@ -138,6 +141,7 @@ export function compileFilter(source: string, layout: RecordLayout): CompiledFil
     const prefix = enc(segments[0]);
     const suffix = segments.length === 2 ? enc(segments[1]) : undefined;
     const data = f.offset + 4;
+    stringBytes.set(f.name, Math.max(stringBytes.get(f.name) ?? 0, suffix ? f.capacity : prefix.length));
     if (prefix.length + (suffix?.length ?? 0) > f.capacity) return fail(`pattern is longer than the ${f.capacity} bytes kept of '${f.name}'`, span);
     b.ldx('w', R2, R1, f.offset);
     if (!suffix) {
@@ -159,7 +163,7 @@ export function compileFilter(source: string, layout: RecordLayout): CompiledFil
   b.mov64(R0, 0);
   cond(expr, end, false);
   b.mov64(R0, 1).label(end).exit();
-  return { source, program: b.build(), fields: [...used] };
+  return { source, program: b.build(), fields: [...used], stringBytes };
 }
 
 /** Jump to `miss` unless the bytes at base+off equal `bytes` (widest loads first). */

@@ -5,23 +5,28 @@
 // registers are preserved for free, and the frame pointer of a callee is its caller's minus one
 // 512-byte frame.
 //
-// Control flow: wasm only has structured control flow, so a function's basic blocks (in pc order)
-// are laid out inside a nest of blocks, innermost first, all inside one loop:
+// Control flow: wasm only has structured control flow. The basic blocks of a function (in pc
+// order) are laid out in a nest of wasm blocks so that falling out of B[i] runs B[i+1] and a
+// FORWARD jump to B[k] is a direct `br` out of the block that ends right before B[k]:
 //
-//   loop $dispatch
-//     block W[n-1] ... block W[1] block W[0]
-//       br_table(label)           ;; entry and back-edges only
-//     end  B0 code
-//     end  B1 code ...
-//   end
+//     block W[n-1] ... block W[1]  B0 code  end  B1 code  end ...  B[n-1] code
 //
-// Falling out of B[i] runs B[i+1]; a FORWARD jump from B[i] to B[k] is a direct `br` out of W[k]
-// (it is always enclosing), so straight-line and if/else code never goes through the dispatcher.
-// Only BACKWARD jumps set `label` and branch to the loop head (costing one br_table), and that is
-// exactly where the instruction budget is charged, so a runaway loop ends with an error.
+// Loops, two ways:
+//  - structured (the usual case, all a compiler emits): when every loop is a block range entered
+//    only at its header and loops nest, each loop is a wasm `loop` around its range, laid out the
+//    same way recursively, and a BACKWARD jump is a `br` to it;
+//  - dispatcher (any other control flow): the whole nest sits in one wasm loop whose head is a
+//    br_table on a `label` local; a backward jump sets `label` and branches there.
+// Either way every backward jump charges the instruction budget (with the length of the loop it
+// closes), so a runaway loop ends with a budget-exceeded error instead of hanging.
+//
+// Memory: an access is checked against fast windows (the current stack frame and up, up to three
+// regions whose bounds live in wasm globals: the run's input/packet, its context, the last region
+// the slow path found) and otherwise calls VmMemory.check through an import; the verifier's
+// proofs (CompileOptions.provenSafe) remove the check.
 import { Instruction, slotOffsets } from '../../isa/instruction.js';
 import {
-  AluOp, AtomicOp, CallSrc, Class, JmpOp, LDDW, Mode, Source, STACK_SIZE,
+  AluOp, AtomicOp, CallSrc, Class, JmpOp, LDDW, Mode, Size, Source, STACK_SIZE,
   opAlu, opClass, opMode, opSize, opSource, sizeBytes,
 } from '../../isa/opcodes.js';
 import { Code, I32, I64, ModuleBuilder, Op, ValType } from './wasm.js';
@@ -61,6 +66,11 @@ export interface CompileOptions {
   stack: { start: number; size: number };
   /** lddw with a pseudo source (map fd, map value...): the 64-bit value to load. */
   resolvePseudo?: (insn: Instruction) => bigint;
+  /**
+   * Control-flow layout: 'auto' uses wasm loops when every loop is entered only at its header
+   * (reducible, as compilers emit) and the dispatcher otherwise; 'dispatcher' always dispatches.
+   */
+  layout?: 'auto' | 'dispatcher';
   /** Whether a helper id exists; calls to others trap when reached. Default: all exist. */
   hasHelper?: (id: number) => boolean;
 }
@@ -128,7 +138,8 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   mod.importMemory('env', 'memory', 0);
 
   const g = {} as Record<GlobalName, number>;
-  for (const name of Globals) g[name] = mod.global(I32, 0n, name);
+  // Not exported: V8 keeps unexported mutable globals inline in the instance (faster access).
+  for (const name of Globals) g[name] = mod.global(I32, 0n);
 
   const funcIndex = new Map<number, number>();
   starts.forEach((start, i) => funcIndex.set(start, mod.declareFunc(FUNC_PARAMS, [I64], i === 0 ? 'main' : undefined)));
@@ -159,6 +170,12 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   for (let at = zeroFrom; at < options.stack.start + options.stack.size; at += 8) s.i32(at).i64(0n).mem(Op.i64_store);
   mod.defineFunc(setup, [], s);
 
+  // Called by the runtime when a helper unmapped memory: the cached region may be gone.
+  const forget = mod.declareFunc([], [], 'forget');
+  const f = new Code();
+  f.i32(-1).gset(g.w3lo).i32(-1).gset(g.w3hi);
+  mod.defineFunc(forget, [], f);
+
   const e = new Code();
   for (let i = 0; i < setupParams.length; i++) e.get(2 + i);
   e.call(setup);
@@ -168,6 +185,11 @@ export function compile(program: readonly Instruction[], options: CompileOptions
 
   return { bytes: mod.finish(), helpers: helperIds, usesCallx, traps };
 }
+
+const VALID_ATOMIC = new Set<number>([
+  AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR, AtomicOp.ADD | AtomicOp.FETCH, AtomicOp.OR | AtomicOp.FETCH,
+  AtomicOp.AND | AtomicOp.FETCH, AtomicOp.XOR | AtomicOp.FETCH, AtomicOp.XCHG, AtomicOp.CMPXCHG,
+]);
 
 const storeOp = (size: number): number => size === 1 ? Op.i64_store8 : size === 2 ? Op.i64_store16 : size === 4 ? Op.i64_store32 : Op.i64_store;
 const loadOpU = (size: number): number => size === 4 ? Op.i64_load32_u : Op.i64_load;
@@ -188,6 +210,7 @@ function compileFunction(
   start: number, end: number, cx: Context,
 ): Code {
   const first = indexOfPc.get(start)!;
+  const totalSlots = pcs[pcs.length - 1] + (program[program.length - 1].code === LDDW ? 2 : 1);
   let last = first;
   while (last + 1 < program.length && pcs[last + 1] < end) last++;
 
@@ -202,6 +225,12 @@ function compileFunction(
 
   // A jump may only land on an instruction of the same function; others trap when taken.
   const validTarget = (t: number): boolean => t >= start && t < end && indexOfPc.has(t);
+  /** A jump that lands nowhere: into an lddw's second slot (reported there) or out of range. */
+  const badTarget = (pc: number, t: number): void => {
+    if (t >= 0 && t < totalSlots && !indexOfPc.has(t)) {
+      trap(TrapKind.INVALID, t, `jump into the second half of the lddw at pc ${t - 1}`);
+    } else trap(TrapKind.JUMP_OUT, pc, `jump to pc ${t}, outside the ${start === 0 && end === totalSlots ? 'program' : 'function'}`);
+  };
 
   // Basic block leaders.
   const leaders = new Set<number>([start]);
@@ -221,99 +250,245 @@ function compileFunction(
   blocks.forEach((pc, b) => blockOf.set(pc, b));
   const n = blocks.length;
 
-  // Which blocks are reached by a backward jump (they need a dispatch entry).
-  let maxBackTarget = -1;
+  // Instructions of each block, and the blocks each block's jumps lead to.
+  const blockFirst: number[] = [];
+  const blockLast: number[] = [];
   for (let i = first; i <= last; i++) {
+    const b = blockOf.get(pcs[i]);
+    if (b !== undefined) blockFirst[b] = i;
+    blockLast[blockFirst.length - 1] = i;
+  }
+  const edges: [number, number][] = [];
+  for (let b = 0; b < n; b++) {
+    // A conditional or unconditional jump always ends its block.
+    const i = blockLast[b];
     if (!isCond(program[i])) continue;
     const t = jumpTarget(program[i], pcs[i]);
-    if (validTarget(t) && t <= pcs[i]) maxBackTarget = Math.max(maxBackTarget, blockOf.get(t)!);
+    if (validTarget(t)) edges.push([b, blockOf.get(t)!]);
   }
-  const hasLoop = maxBackTarget >= 0;
 
   const c = new Code();
-  // Extra nesting (ifs/blocks) opened inside the current basic block's code.
-  let extra = 0;
-  let cur = 0;
-
-  if (hasLoop) { c.i32(0).set(L_LABEL); c.loop(); }
-  for (let b = n - 1; b >= 0; b--) c.block();
-  if (hasLoop) {
-    const table: number[] = [];
-    for (let k = 0; k <= maxBackTarget; k++) table.push(k);
-    c.get(L_LABEL).brTable(table, 0);
-  }
-
   const trap = (kind: number, pc: number, detail?: string): void => {
     if (detail !== undefined) cx.traps.set(pc, detail);
     c.i32(kind).i32(pc).call(cx.trapFn);
   };
-
-  /** Branch to block k from the current block (condition already on the stack if `cond`). */
-  const branch = (k: number, pc: number, cond: boolean, charge: number): void => {
-    if (k > cur) {
-      const depth = k - cur - 1 + extra;
-      if (cond) c.brIf(depth); else c.br(depth);
-      return;
-    }
-    if (cond) { c.if_(); extra++; }
-    // Charge the budget on every backward edge, with the length of the loop it closes.
-    c.gget(cx.g.fuel).i32(charge).op(Op.i32_sub).op(Op.global_set).u32(cx.g.fuel);
+  /** Charge the budget on a backward edge, with the length of the loop it closes. */
+  const charge = (amount: number, pc: number): void => {
+    c.gget(cx.g.fuel).i32(amount).op(Op.i32_sub).op(Op.global_set).u32(cx.g.fuel);
     c.gget(cx.g.fuel).i32(0).op(Op.i32_lt_s).if_(); trap(TrapKind.BUDGET, pc); c.end();
-    c.i32(k).set(L_LABEL);
-    c.br(n - 1 - cur + extra);
-    if (cond) { c.end(); extra--; }
   };
-
   const get = (reg: number): void => { c.get(local(reg)); };
   const set = (reg: number): void => {
     if (reg === 10) throw new JitCompileError('r10 is read-only', -1);
     c.set(local(reg));
   };
+  const emitBlock = (b: number): void => {
+    for (let i = blockFirst[b]; i <= blockLast[b]; i++) {
+      const pc = pcs[i];
+      const insn = program[i];
+      const mark = c.length;
+      try {
+        validate(insn);
+        emitInsn(insn, pc);
+      } catch (e) {
+        if (!(e instanceof JitCompileError)) throw e;
+        // Invalid instructions compile to a trap: they fail when reached, not when loaded.
+        c.length = mark;
+        trap(TrapKind.INVALID, pc, e.message.replace(/^pc -?\d+: /, ''));
+      }
+    }
+  };
 
-  for (let i = first; i <= last; i++) {
-    const pc = pcs[i];
-    if (blockOf.has(pc)) {
-      // Close W[cur]: the code of block `cur` starts right after it.
-      cur = blockOf.get(pc)!;
+  /** Branch to block k from the current code (condition already on the stack if `cond`). */
+  let branch: (k: number, pc: number, cond: boolean, amount: number) => void;
+  const loops = cx.options.layout === 'dispatcher' ? undefined : naturalLoops();
+  if (loops) {
+    // Structured: each loop (a block range entered only at its header) is a wasm `loop`; a
+    // backward jump is a `br` to it, a forward jump a `br` out of the block that ends just before
+    // its target. No dispatcher at all.
+    type Label = { kind: 'fwd' | 'loop'; block: number } | { kind: 'if' };
+    const labels: Label[] = [];
+    const depthOf = (k: number): { depth: number; back: boolean } => {
+      for (let d = labels.length - 1; d >= 0; d--) {
+        const l = labels[d];
+        if (l.kind !== 'if' && l.block === k) return { depth: labels.length - 1 - d, back: l.kind === 'loop' };
+      }
+      throw new Error(`internal: no label for block ${k}`);
+    };
+    branch = (k, pc, cond, amount) => {
+      const { depth, back } = depthOf(k);
+      if (!back) { if (cond) c.brIf(depth); else c.br(depth); return; }
+      if (cond) { c.if_(); labels.push({ kind: 'if' }); }
+      charge(amount, pc);
+      c.br(depthOf(k).depth);
+      if (cond) { c.end(); labels.pop(); }
+    };
+    const emitRange = (a: number, b: number, header: number): void => {
+      const starts: number[] = [];
+      for (let j = a; j < b;) {
+        starts.push(j);
+        j = j !== header && loops.has(j) ? loops.get(j)! + 1 : j + 1;
+      }
+      for (let m = starts.length - 1; m >= 1; m--) { c.block(); labels.push({ kind: 'fwd', block: starts[m] }); }
+      starts.forEach((j, m) => {
+        if (m > 0) { c.end(); labels.pop(); }
+        if (j !== header && loops.has(j)) {
+          c.loop(); labels.push({ kind: 'loop', block: j });
+          emitRange(j, loops.get(j)! + 1, j);
+          c.end(); labels.pop();
+        } else emitBlock(j);
+      });
+    };
+    emitRange(0, n, -1);
+  } else {
+    // Dispatcher: blocks in a nest inside one loop; backward jumps set `label` and go through a
+    // br_table at the loop head (see the file comment).
+    let maxBackTarget = -1;
+    for (const [from, to] of edges) if (to <= from) maxBackTarget = Math.max(maxBackTarget, to);
+    const hasLoop = maxBackTarget >= 0;
+    let extra = 0;
+    let cur = 0;
+    branch = (k, pc, cond, amount) => {
+      if (k > cur) {
+        const depth = k - cur - 1 + extra;
+        if (cond) c.brIf(depth); else c.br(depth);
+        return;
+      }
+      if (cond) { c.if_(); extra++; }
+      charge(amount, pc);
+      c.i32(k).set(L_LABEL);
+      c.br(n - 1 - cur + extra);
+      if (cond) { c.end(); extra--; }
+    };
+    if (hasLoop) { c.i32(0).set(L_LABEL); c.loop(); }
+    for (let b = n - 1; b >= 0; b--) c.block();
+    if (hasLoop) {
+      const table: number[] = [];
+      for (let k = 0; k <= maxBackTarget; k++) table.push(k);
+      c.get(L_LABEL).brTable(table, 0);
+    }
+    for (let b = 0; b < n; b++) {
+      // Close W[b]: the code of block b starts right after it.
+      cur = b;
       c.end();
+      emitBlock(b);
     }
-    const insn = program[i];
-    const mark = c.length;
-    try {
-      validate(insn);
-      emitInsn(insn, pc);
-    } catch (e) {
-      if (!(e instanceof JitCompileError)) throw e;
-      // Invalid instructions compile to a trap: they fail when reached, not when loaded.
-      c.length = mark;
-      trap(TrapKind.INVALID, pc, e.message.replace(/^pc -?\d+: /, ''));
-    }
+    if (hasLoop) c.end();
   }
   // Falling off the end of the function's last block.
   const lastInsn = program[last];
   const op = opAlu(lastInsn.code);
   const endsHard = lastInsn.code === (Class.JMP | JmpOp.EXIT) || (opClass(lastInsn.code) === Class.JMP && op === JmpOp.JA)
     || (opClass(lastInsn.code) === Class.JMP32 && op === JmpOp.JA);
-  if (!endsHard) trap(TrapKind.FELL_OFF, pcs[last]);
-  if (hasLoop) c.end();
+  // The interpreter reports this at the slot after the last instruction.
+  if (!endsHard) trap(TrapKind.FELL_OFF, end === totalSlots ? totalSlots : pcs[last]);
   c.op(Op.unreachable);
   return c;
 
+  /**
+   * Loops as block ranges [header, end] when the control flow allows the structured layout:
+   * every backward edge goes to a header, nothing jumps into a loop except at its header, and
+   * loops nest or are disjoint. Undefined otherwise (the dispatcher handles any control flow).
+   */
+  function naturalLoops(): Map<number, number> | undefined {
+    const ends = new Map<number, number>();
+    for (const [from, to] of edges) if (to <= from) ends.set(to, Math.max(ends.get(to) ?? to, from));
+    // Overlapping ranges are merged into the outer one.
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const [h1, e1] of ends) {
+        for (const [h2, e2] of ends) {
+          if (h1 < h2 && h2 <= e1 && e2 > e1) { ends.set(h1, e2); changed = true; }
+        }
+      }
+    }
+    for (const [from, to] of edges) {
+      for (const [h, e] of ends) {
+        const inside = (b: number): boolean => b >= h && b <= e;
+        if (!inside(from) && inside(to) && to !== h) return undefined;
+      }
+    }
+    return ends;
+  }
+
+  /**
+   * The encoding rules of the ISA, as the interpreter applies them (so both engines reject the
+   * same instructions, with the same kind of error, when they are reached).
+   */
   function validate(insn: Instruction): void {
+    const { code, dst, src, off, imm } = insn;
     const ok = (r: number): boolean => r >= 0 && r <= 10;
-    const cls = opClass(insn.code);
     const bad = (what: string): never => { throw new JitCompileError(what, -1); };
-    if (!ok(insn.dst) && cls !== Class.JMP && cls !== Class.JMP32 && cls !== Class.LD) bad(`no register r${insn.dst}`);
-    const usesSrcReg = ((cls === Class.ALU || cls === Class.ALU64 || cls === Class.JMP || cls === Class.JMP32) && opSource(insn.code) === Source.X
-      && opAlu(insn.code) !== JmpOp.CALL) || cls === Class.LDX || cls === Class.STX;
-    if (usesSrcReg && !ok(insn.src)) bad(`no register r${insn.src}`);
-    if ((cls === Class.JMP || cls === Class.JMP32) && opAlu(insn.code) !== JmpOp.JA && opAlu(insn.code) !== JmpOp.EXIT
-      && opAlu(insn.code) !== JmpOp.CALL && !ok(insn.dst)) bad(`no register r${insn.dst}`);
-    if (insn.code === (Class.JMP | JmpOp.CALL | Source.X) && !ok(insn.dst)) bad(`no register r${insn.dst}`);
-    if ((cls === Class.LD && insn.code === LDDW && !ok(insn.dst))) bad(`no register r${insn.dst}`);
-    if (cls === Class.LD && opMode(insn.code) === Mode.IND && !ok(insn.src)) bad(`no register r${insn.src}`);
-    if ((cls === Class.LDX || cls === Class.ALU || cls === Class.ALU64 || insn.code === LDDW) && insn.dst === 10) bad('r10 is read-only');
-    if (cls === Class.STX && opMode(insn.code) === Mode.ATOMIC && (insn.imm & AtomicOp.FETCH) && insn.src === 10) bad('r10 is read-only');
+    const cls = opClass(code);
+    const x = opSource(code) === Source.X;
+    if (!ok(dst) && !(code === LDDW || cls === Class.JMP || cls === Class.JMP32 || cls === Class.LD)) bad(`no register r${dst}`);
+    switch (cls) {
+      case Class.ALU:
+      case Class.ALU64: {
+        const op = opAlu(code);
+        const is64 = cls === Class.ALU64;
+        if (dst === 10) bad('r10 is read-only');
+        if (op === AluOp.NEG) { if (x || off !== 0) bad('invalid neg encoding'); return; }
+        if (op === AluOp.END) {
+          if ((is64 && x) || off !== 0) bad('invalid byte swap encoding');
+          if (imm !== 16 && imm !== 32 && imm !== 64) bad(`byte swap width ${imm} (must be 16, 32 or 64)`);
+          return;
+        }
+        if (op === 0xe0 || op === 0xf0) bad(`unknown ALU operation 0x${op.toString(16)}`);
+        if (x && !ok(src)) bad(`no register r${src}`);
+        if (off === 0) return;
+        if ((op === AluOp.DIV || op === AluOp.MOD) && off === 1) return;
+        if (op === AluOp.MOV && x && (off === 8 || off === 16 || (off === 32 && is64))) return;
+        return bad(`invalid offset ${off} for this ALU operation`);
+      }
+      case Class.JMP:
+      case Class.JMP32: {
+        const op = opAlu(code);
+        if (op === JmpOp.JA) { if (x || src !== 0) bad('invalid ja encoding'); return; }
+        if (op === JmpOp.EXIT) { if (cls !== Class.JMP || x) bad('invalid exit encoding'); return; }
+        if (op === JmpOp.CALL) {
+          if (cls !== Class.JMP) bad('invalid call encoding');
+          if (x) { if (!ok(dst)) bad(`no register r${dst}`); return; }
+          if (src !== CallSrc.HELPER && src !== CallSrc.LOCAL && src !== CallSrc.KFUNC) bad(`invalid call source ${src}`);
+          return;
+        }
+        if (op === 0xe0 || op === 0xf0) bad(`unknown jump operation 0x${op.toString(16)}`);
+        if (!ok(dst)) bad(`no register r${dst}`);
+        if (x && !ok(src)) bad(`no register r${src}`);
+        return;
+      }
+      case Class.LDX: {
+        const mode = opMode(code);
+        if (dst === 10) bad('r10 is read-only');
+        if (!ok(src)) bad(`no register r${src}`);
+        if (mode !== Mode.MEM && !(mode === Mode.MEMSX && opSize(code) !== Size.DW)) bad('invalid load mode');
+        return;
+      }
+      case Class.ST:
+        if (opMode(code) !== Mode.MEM) bad('invalid store mode');
+        return;
+      case Class.STX: {
+        const mode = opMode(code);
+        if (!ok(src)) bad(`no register r${src}`);
+        if (mode === Mode.MEM) return;
+        if (mode !== Mode.ATOMIC || (opSize(code) !== Size.W && opSize(code) !== Size.DW)) bad('invalid store mode');
+        if (!VALID_ATOMIC.has(imm)) bad(`unknown atomic operation 0x${(imm >>> 0).toString(16)}`);
+        if (src === 10 && (imm & AtomicOp.FETCH)) bad('r10 is read-only');
+        return;
+      }
+      case Class.LD: {
+        if (code === LDDW) {
+          if (!ok(dst)) bad(`no register r${dst}`);
+          if (dst === 10) bad('r10 is read-only');
+          return;
+        }
+        const mode = opMode(code);
+        if ((mode !== Mode.ABS && mode !== Mode.IND) || opSize(code) === Size.DW) bad('invalid load mode');
+        if (mode === Mode.IND && !ok(src)) bad(`no register r${src}`);
+        return;
+      }
+    }
   }
 
   function emitInsn(insn: Instruction, pc: number): void {
@@ -493,8 +668,7 @@ function compileFunction(
     }
     const targetPc = jumpTarget(insn, pc);
     if (!validTarget(targetPc)) {
-      if (op === JmpOp.JA) return trap(TrapKind.JUMP_OUT, pc, `jump to pc ${targetPc}, outside the function`);
-      if (opSource(insn.code) === Source.K && insn.src !== 0) throw new JitCompileError('invalid jump encoding', pc);
+      if (op === JmpOp.JA) return badTarget(pc, targetPc);
     }
     const target = blockOf.get(targetPc)!;
     const charge = Math.max(1, pc - targetPc + 1);
@@ -523,7 +697,7 @@ function compileFunction(
       c.op(o);
     }
     if (!validTarget(targetPc)) {
-      c.if_(); trap(TrapKind.JUMP_OUT, pc, `jump to pc ${targetPc}, outside the function`); c.end();
+      c.if_(); badTarget(pc, targetPc); c.end();
       return;
     }
     branch(target, pc, true, charge);
@@ -534,14 +708,12 @@ function compileFunction(
     if (opSource(insn.code) === Source.X) {
       // callx: the helper id (or target) is in a register.
       c.i32(pc); get(insn.dst); args(); c.call(cx.callxFn); set(0);
-      forgetCachedRegion();
       return;
     }
     if (insn.src === CallSrc.HELPER) {
       const fn = cx.helperFn.get(insn.imm);
       if (fn === undefined) return trap(TrapKind.UNKNOWN_HELPER, pc, `unknown helper #${insn.imm}`);
       c.i32(pc); args(); c.call(fn); set(0);
-      forgetCachedRegion();
       return;
     }
     if (insn.src === CallSrc.KFUNC) return trap(TrapKind.UNKNOWN_HELPER, pc, `kfunc calls (#${insn.imm}) are not supported in the userspace VM`);
@@ -553,11 +725,6 @@ function compileFunction(
     c.gget(depth).i32(MAX_FRAMES).op(Op.i32_ge_u).if_(); trap(TrapKind.CALL_DEPTH, pc); c.end();
     args(); get(10); c.i64(BigInt(STACK_SIZE)).op(Op.i64_sub); c.call(fn); set(0);
     c.gget(depth).i32(1).op(Op.i32_sub).op(Op.global_set).u32(depth);
-  }
-
-  /** A helper may unmap memory: drop the cached slow-path region. */
-  function forgetCachedRegion(): void {
-    c.i32(-1).gset(cx.g.w3lo).i32(-1).gset(cx.g.w3hi);
   }
 
   /** Leave the checked address in T0 (i64). */

@@ -16,6 +16,8 @@ export interface JitOptions extends EngineOptions {
    * those accesses are emitted without a bounds check (the wasm sandbox still contains them).
    */
   provenSafe?: CompileOptions['provenSafe'];
+  /** Control-flow layout (tests use 'dispatcher' to cover the general path). */
+  layout?: CompileOptions['layout'];
 }
 
 /** A region the compiled code may access without the slow lookup (its bounds live in globals). */
@@ -27,6 +29,7 @@ type RunState = [w1lo: number, w1hi: number, w1wr: number, w2lo: number, w2hi: n
 interface Exports {
   run(r1: number, r2: number, ...state: RunState): bigint;
   setup(...state: RunState): void;
+  forget(): void;
   main(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, fp: bigint): bigint;
 }
 
@@ -39,6 +42,10 @@ const TRAP_KIND: Record<number, VmErrorKind> = {
   [TrapKind.UNKNOWN_HELPER]: 'unknown-helper',
   [TrapKind.NO_PACKET]: 'memory-fault',
 };
+
+const TWO64 = 1n << 64n;
+/** wasm hands i64 to JS as signed; helpers take u64 (cheaper than BigInt.asUintN when >= 0). */
+const u64 = (v: bigint): bigint => (v < 0n ? v + TWO64 : v);
 
 /** Thrown through wasm frames to end the program early with a value (helpers, legacy loads). */
 class Stop {
@@ -61,6 +68,7 @@ export class JitProgram implements ExecutionEngine {
   private inputRegion: Region | undefined;
   private inputLength = 0;
   private inputView: Region | undefined;
+  private bytes: Uint8Array;
   private disposed = false;
 
   constructor(readonly program: readonly Instruction[], options: JitOptions = {}) {
@@ -71,6 +79,7 @@ export class JitProgram implements ExecutionEngine {
     this.fuel = Math.min(options.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS, 0x7fffffff);
     const trace = options.trace ?? ((line: string) => { process.stderr.write(line + '\n'); });
     this.context = { memory: this.memory, input: undefined, trace };
+    this.bytes = this.memory.bytes;
     slotOffsets(program).forEach((pc, i) => this.insnAt.set(pc, program[i]));
     if (MAX_FRAMES !== MAX_CALL_FRAMES) throw new Error('JIT and engine disagree on the call depth');
 
@@ -78,6 +87,7 @@ export class JitProgram implements ExecutionEngine {
     const compiled = compile(program, {
       stack: { start: this.stack.start, size: this.stack.size },
       provenSafe: options.provenSafe,
+      layout: options.layout,
       resolvePseudo: options.resolvePseudo,
       hasHelper: (id) => this.helpers.has(id),
     });
@@ -115,9 +125,14 @@ export class JitProgram implements ExecutionEngine {
   private helperImport(id: number) {
     const fn = this.helpers.get(id)!.fn;
     const ctx = this.context as HelperContext;
+    const memory = this.memory;
     return (pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
+      const unmapped = memory.unmapped;
       try {
-        return fn(ctx, BigInt.asUintN(64, a), BigInt.asUintN(64, b), BigInt.asUintN(64, c), BigInt.asUintN(64, d), BigInt.asUintN(64, e));
+        const r0 = fn(ctx, u64(a), u64(b), u64(c), u64(d), u64(e));
+        // Compiled code caches the last slow-path region: drop it if the helper unmapped any.
+        if (memory.unmapped !== unmapped) this.exports.forget();
+        return r0;
       } catch (err) {
         if (err instanceof StopProgram) throw new Stop(BigInt.asUintN(64, err.value));
         if (err instanceof VmError) throw err;
@@ -172,7 +187,10 @@ export class JitProgram implements ExecutionEngine {
         this.inputRegion = this.memory.map(Math.max(1, input.length), 'ctx', true, 'input');
       }
       const region = this.inputRegion;
-      this.memory.bytes.set(input, region.start);
+      // VmMemory.bytes re-checks the buffer on every call (~50 ns); a detached view (the memory
+      // grew) has length 0, which is a cheaper test.
+      if (this.bytes.byteLength === 0) this.bytes = this.memory.bytes;
+      this.bytes.set(input, region.start);
       this.inputLength = input.length;
       // What helpers see as the input: the region cut to this input's length (kept while it fits).
       let view = this.inputView;
@@ -195,9 +213,12 @@ export class JitProgram implements ExecutionEngine {
    * windows = [packet, context]. `input` is what helpers and legacy packet loads see.
    */
   runWith(r1: number, r2: number, windows: readonly (Window | undefined)[], input?: Region): bigint {
+    return this.enter(r1, r2, windows[0], windows[1], input);
+  }
+
+  private enter(r1: number, r2: number, a: Window | undefined, b: Window | undefined, input: Region | undefined): bigint {
     this.live();
     this.context.input = input;
-    const a = windows[0], b = windows[1];
     // An empty window is lo = hi = 0xffffffff: no address is >= lo and <= hi - size.
     try {
       return BigInt.asUintN(64, this.exports.run(r1, r2,
@@ -212,7 +233,7 @@ export class JitProgram implements ExecutionEngine {
   }
 
   private execute(r1: number, r2: number, input: Region | undefined, window: Window | undefined): bigint {
-    return this.runWith(r1, r2, [window], input);
+    return this.enter(r1, r2, window, undefined, input);
   }
 
   private live(): void {

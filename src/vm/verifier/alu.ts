@@ -74,6 +74,12 @@ export function scalarOp(op: number, is64: boolean, a0: S.Bounds, b0: S.Bounds, 
   const b = is64 ? b0 : S.truncate(b0, 4);
   const width = is64 ? 64n : 32n;
   const finish = (r: S.Bounds): S.Bounds => (is64 ? r : S.truncate(r, 4));
+  const unknown = (): S.Bounds => (is64 ? S.unknownBounds() : S.rangeBounds(0n, S.U32_MAX));
+  // Where the kernel's verifier gives up, so do we, even with known operands: its verdicts
+  // depend on it (a branch it cannot decide is explored both ways). It tracks no division or
+  // modulo results, and no shifts by amounts that may reach the operand width.
+  if (op === AluOp.DIV || op === AluOp.MOD) return unknown();
+  if ((op === AluOp.LSH || op === AluOp.RSH || op === AluOp.ARSH) && b.umax >= width) return unknown();
   if (S.isConst(a) && S.isConst(b)) return S.constBounds(constOp(op, a.tnum.value, b.tnum.value, width, signed));
   switch (op) {
     case AluOp.ADD: return finish(S.add(a, b));
@@ -118,20 +124,26 @@ function pointerArith(env: Env, op: number, is64: boolean, dst: RegState, src: R
   const ptr = isPointer(dst) ? dst : src;
   const ptrno = isPointer(dst) ? dstno : srcno;
   const sym = OP_SYM[op] ?? 'op';
-  if (!is64) env.fail(`R${dstno} 32-bit pointer arithmetic prohibited`);
+  // The privileged kernel turns pointer operations that cannot be tracked but leak nothing
+  // dangerous (negation, byte swaps, 32-bit subtraction, pointer differences) into plain
+  // numbers; the rest it refuses. We follow it so the same programs pass both.
+  if (op === AluOp.NEG || op === AluOp.END) return isPointer(dst) ? unknownScalar() : dst;
+  if (!is64) {
+    if (op === AluOp.SUB) return unknownScalar();
+    env.fail(`R${dstno} 32-bit pointer arithmetic prohibited`);
+  }
+  if (isPointer(dst) && isPointer(src)) {
+    if (op === AluOp.SUB) return unknownScalar();
+    env.fail(`R${dstno} pointer ${sym} pointer prohibited`);
+  }
   if (op === AluOp.AND || op === AluOp.OR || op === AluOp.XOR) env.fail(`R${dstno} bitwise operator ${sym} on pointer prohibited`);
   if (op !== AluOp.ADD && op !== AluOp.SUB) env.fail(`R${dstno} pointer arithmetic with ${sym} operator prohibited`);
-  if (isPointer(dst) && isPointer(src)) {
-    if (op === AluOp.ADD) env.fail(`R${dstno} pointer += pointer prohibited`);
-    // ptr - ptr of the same kind is a distance: a number.
-    if (dst.kind === src.kind && !isOrNull(dst)) return unknownScalar();
-    env.fail(`R${dstno} pointer -= pointer prohibited`);
-  }
   if (!isPointer(dst)) {
     if (op === AluOp.SUB) env.fail(`R${dstno} tried to subtract pointer from scalar`);
   }
   if (isOrNull(ptr)) env.fail(`R${ptrno} pointer arithmetic on ${ptr.kind} prohibited, null-check it first`);
   if (ptr.kind === 'pkt_end' || ptr.kind === 'map_ptr') env.fail(`R${ptrno} pointer arithmetic on ${ptr.kind} prohibited`);
+  if (op === AluOp.SUB && ptr.kind === 'fp') env.fail(`R${dstno} subtraction from stack pointer prohibited`);
   const num = isPointer(dst) ? src : dst;
   const kindName = ptr.kind;
   if (S.isConst(num.b)) {
@@ -144,10 +156,6 @@ function pointerArith(env: Env, op: number, is64: boolean, dst: RegState, src: R
   }
   if (num.b.smin === S.S64_MIN) env.fail(`math between ${kindName} pointer and register with unbounded min value is not allowed`);
   if (num.b.smin >= BigInt(MAX_VAR_OFF) || num.b.smin <= -BigInt(MAX_VAR_OFF)) env.fail(`value ${num.b.smin} makes ${kindName} pointer be out of bounds`);
-  if (op === AluOp.SUB && ptr.kind !== 'fp') {
-    // Subtracting a variable from a pointer: the kernel allows it but it rarely proves anything;
-    // we keep it sound by treating the variable part as negated.
-  }
   const varB = op === AluOp.SUB ? S.sub(S.constBounds(0n), num.b) : num.b;
   const b = S.add(ptr.b, varB);
   // A packet pointer with a new variable part needs its own bounds check: new id, no range.

@@ -92,8 +92,10 @@ export function branch(env: Env, st: VerifierState, readReg: (n: number) => RegS
     markNull(ptrState, p.id, false);
     return cmp === 'eq' ? { taken: nullState, fallthrough: ptrState } : { taken: ptrState, fallthrough: nullState };
   }
-  // A valid (non-null) pointer is never 0.
-  if (!is32 && (cmp === 'eq' || cmp === 'ne') && ((isPointer(a) && !isOrNull(a) && isZero(b)) || (isPointer(b) && !isOrNull(b) && isZero(a)))) {
+  // Map values and memory objects are never at address 0 (the kernel's reg_not_null: other
+  // pointer kinds are not assumed non-null, so both branches of their tests are explored).
+  const notNull = (r: RegState): boolean => r.kind === 'map_value' || r.kind === 'mem' || r.kind === 'ringbuf_mem';
+  if (!is32 && (cmp === 'eq' || cmp === 'ne') && ((notNull(a) && isZero(b)) || (notNull(b) && isZero(a)))) {
     return cmp === 'eq' ? { fallthrough: st } : { taken: st };
   }
   // Packet pointer against pkt_end.

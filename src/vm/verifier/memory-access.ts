@@ -2,9 +2,9 @@
 // pointer kind, with the kernel verifier's rejection messages. Returns what a load produces.
 import { VerifierState } from './state.js';
 import { Env } from './env.js';
-import { RegState, constScalar, describe, pointer, scalarReg, unknownScalar } from './register.js';
+import { RegState, constScalar, describe, isPointer, pointer, scalarReg, unknownScalar } from './register.js';
 import { Bounds, S64_MIN, isConst, rangeBounds, unknownBounds } from './scalar.js';
-import { tnumString } from './tnum.js';
+import { tnumAdd, tnumConst, tnumString } from './tnum.js';
 import { STACK_SIZE } from '../../isa/opcodes.js';
 
 /** The kernel structure behind each map kind (named in its message about map pointer writes). */
@@ -113,19 +113,37 @@ function ctxAccess(env: Env, reg: RegState, a: Access): RegState {
 }
 
 function stackAccess(env: Env, st: VerifierState, reg: RegState, a: Access): RegState {
-  if (!isConst(reg.b)) {
-    env.fail(`R${a.regno} variable stack access prohibited (var_off=${tnumString(reg.b.tnum)})`);
-  }
-  const off = reg.off + Number(BigInt.asIntN(64, reg.b.tnum.value)) + a.off;
-  if (off % a.size !== 0) {
+  const fixed = reg.off + a.off;
+  // Alignment is required on the stack: the known low bits of the address must be aligned.
+  const addr = tnumAdd(reg.b.tnum, tnumConst(BigInt(fixed)));
+  if (((addr.value | addr.mask) & BigInt(a.size - 1)) !== 0n) {
     env.fail(`misaligned stack access off ${varOffString(reg)}+${reg.off}+${a.off} size ${a.size}`);
   }
+  const frame = st.frames[reg.frame];
+  if (!isConst(reg.b)) {
+    // Variable offset: every byte it may touch must be inside the frame.
+    const lo = reg.b.smin + BigInt(fixed);
+    const hi = reg.b.smax + BigInt(fixed);
+    if (reg.b.smin === S64_MIN || lo < -BigInt(STACK_SIZE) || hi + BigInt(a.size) > 0n) {
+      env.fail(`invalid variable-offset${a.write ? ' write to' : ' read from'} stack R${a.regno} var_off=${tnumString(reg.b.tnum)} off=${fixed} size=${a.size}`);
+    }
+    const from = Number(lo), len = Number(hi - lo) + a.size;
+    if (a.write) {
+      if (a.value && isPointer(a.value)) env.fail('invalid size of register spill');
+      frame.stack.write(from, len, undefined, false);
+      return unknownScalar();
+    }
+    const bad = frame.stack.firstInvalid(from, len);
+    if (bad >= 0) env.fail(`invalid read from stack off ${from}+${bad} size ${a.size}`);
+    return loadedScalar(a.size, a.signExtend);
+  }
+  const off = fixed + Number(BigInt.asIntN(64, reg.b.tnum.value));
   if (off < -STACK_SIZE || off + a.size > 0) {
     env.fail(`invalid${a.write ? ' write to' : ' read from'} stack R${a.regno} off=${off} size=${a.size}`);
   }
-  const frame = st.frames[reg.frame];
   if (a.write) {
     const value = a.value;
+    if (value && isPointer(value) && a.size !== 8) env.fail('invalid size of register spill');
     frame.stack.write(off, a.size, value, !!a.zero || (value?.kind === 'scalar' && isConst(value.b) && value.b.tnum.value === 0n));
     return unknownScalar();
   }

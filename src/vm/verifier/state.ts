@@ -64,7 +64,8 @@ export class VerifierState {
     // FNV-1a over what exact equality compares; collisions only cost a full comparison.
     let h = 0x811c9dc5 ^ this.frames.length ^ (this.refs.length << 8);
     const mix = (v: number): void => { h = Math.imul(h ^ v, 0x01000193); };
-    const mixBig = (v: bigint): void => { mix(Number(v & 0xffffffffn)); mix(Number((v >> 32n) & 0xffffffffn)); };
+    // Number() of a bigint is one cheap conversion; lost precision only means more collisions.
+    const mixBig = (v: bigint): void => { const n = Number(v); mix(n | 0); mix((n / 4294967296) | 0); };
     for (const f of this.frames) {
       for (const r of f.regs) {
         mix(r.kind.length * 31 + r.kind.charCodeAt(0)); mix(r.off); mix(r.range);
@@ -88,13 +89,18 @@ export class VerifierState {
   }
 
   /** `this` (stored, explored) covers `cur`; `exact` demands equality (infinite-loop detection). */
-  covers(cur: VerifierState, exact: boolean): boolean {
+  covers(cur: VerifierState, exact: boolean, liveMask = 0x7ff): boolean {
     if (this.frames.length !== cur.frames.length || this.refs.length !== cur.refs.length) return false;
     const idmap = new Map<number, number>();
     for (let i = 0; i < this.frames.length; i++) {
       const a = this.frames[i], b = cur.frames[i];
       if (a.returnPc !== b.returnPc) return false;
-      for (let r = 0; r < a.regs.length; r++) if (!regCovers(a.regs[r], b.regs[r], idmap, exact)) return false;
+      // Dead registers of the current frame cannot matter (callers' registers are kept whole).
+      const mask = !exact && i === this.frames.length - 1 ? liveMask : 0x7ff;
+      for (let r = 0; r < a.regs.length; r++) {
+        if (!(mask & (1 << r))) continue;
+        if (!regCovers(a.regs[r], b.regs[r], idmap, exact)) return false;
+      }
       if (!a.stack.covers(b.stack, idmap, exact)) return false;
     }
     return true;

@@ -9,6 +9,9 @@ import { VerifierError } from './errors.js';
 import { Checkpoint, VerifierState } from './state.js';
 import { constScalar, pointer } from './register.js';
 import { checkShape } from './cfg.js';
+import { reservedFieldsProblem } from './reserved-fields.js';
+import { liveRegisters } from './liveness.js';
+import { USERSPACE_HELPERS } from './helper-prototypes.js';
 import { aluStep, checkRead } from './alu.js';
 import { branch } from './branches.js';
 import { checkMemAccess } from './memory-access.js';
@@ -38,11 +41,12 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
   const r1 = ctx.type === 'mem' ? pointer('mem', { memSize: ctx.size }) : pointer('ctx');
   const init = VerifierState.initial(r1, ctx.type === 'mem' ? constScalar(BigInt(ctx.size)) : undefined);
   const explored = new Map<number, Checkpoint[]>();
+  const live = liveRegisters(shape, options.helpers ?? USERSPACE_HELPERS);
   const safe = new Set<number>();
   let processed = 0;
   let stored = 0;
   let jumps = 0, lastJumps = 0, lastProcessed = 0;
-  const inProgress = new Map<string, Checkpoint[]>();
+  const inProgress = new Map<number, Checkpoint[]>();
 
   /** A path ended (exit or pruned): its checkpoints may now be complete. */
   const pathDone = (st: VerifierState): void => {
@@ -51,7 +55,7 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
       // Fully explored: from now on it can prune.
       const list = explored.get(c.pc);
       if (list) list.push(c); else explored.set(c.pc, [c]);
-      const key = `${c.pc}|${c.state.fingerprint()}`;
+      const key = c.pc * 4294967296 + c.state.fingerprint();
       const same = inProgress.get(key);
       if (same) same.splice(same.indexOf(c), 1);
     }
@@ -68,7 +72,7 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
 
       if (shape.prunePoints[pc]) {
         // Infinite loop: the very same state is already being explored further up this path.
-        const key = `${pc}|${st.fingerprint()}`;
+        const key = pc * 4294967296 + st.fingerprint();
         for (const cp of inProgress.get(key) ?? []) {
           if (cp.branches > 0 && cp.state.covers(st, true)) env.fail(`infinite loop detected at insn ${pc}`);
         }
@@ -77,7 +81,7 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
         let pruned = false;
         for (let i = 0; i < list.length; i++) {
           const cp = list[i];
-          if (cp.state.covers(st, false)) { cp.hits++; pruned = true; break; }
+          if (cp.state.covers(st, false, live[pc])) { cp.hits++; pruned = true; break; }
           // States that keep failing to prune are dropped (the kernel's miss heuristic).
           if (++cp.misses > cp.hits * 3 + 3) { list.splice(i--, 1); }
         }
@@ -97,6 +101,12 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
 
       const cls = opClass(insn.code);
       const regs = st.regs;
+      const reserved = cls === Class.JMP && opAlu(insn.code) === JmpOp.CALL && insn.code !== (Class.JMP | JmpOp.CALL) ? undefined : reservedFieldsProblem(insn);
+      if (reserved) env.fail(reserved);
+      if (insn.dst > 10) env.fail(`R${insn.dst} is invalid`);
+      if (insn.src > 10 && (cls === Class.LDX || cls === Class.STX || ((cls === Class.ALU || cls === Class.ALU64 || cls === Class.JMP || cls === Class.JMP32) && (insn.code & 0x08) && opAlu(insn.code) !== JmpOp.CALL))) {
+        env.fail(`R${insn.src} is invalid`);
+      }
       let next = pc + 1;
       if (cls === Class.ALU || cls === Class.ALU64) {
         aluStep(env, st);
@@ -113,13 +123,14 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
         const size = sizeBytes(opSize(insn.code));
         checkRead(env, st, insn.dst);
         if (cls === Class.STX) checkRead(env, st, insn.src);
-        if (mode === Mode.ATOMIC) {
+        if (mode === Mode.ATOMIC && cls === Class.STX) {
+          if (![0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1].includes(insn.imm)) env.fail(`BPF_ATOMIC uses invalid atomic opcode ${(insn.imm >>> 0).toString(16).padStart(2, '0')}`);
           if (size !== 4 && size !== 8) env.fail(`invalid atomic operand size`);
           const dst = regs[insn.dst];
           if (dst.kind !== 'fp' && dst.kind !== 'map_value' && dst.kind !== 'mem') {
             env.fail(`BPF_ATOMIC stores into R${insn.dst} ${dst.kind === 'not_init' ? 'scalar' : dst.kind} is not allowed`);
           }
-          if (regs[insn.src].kind !== 'scalar') env.fail(`R${insn.src} leaks addr into mem`);
+          if (insn.imm !== 0xf1 && (insn.imm & 1) && insn.src === 10) env.fail('frame pointer is read only');
           checkMemAccess(env, st, { regno: insn.dst, off: insn.off, size, write: false });
           checkMemAccess(env, st, { regno: insn.dst, off: insn.off, size, write: true });
           if (insn.imm === 0xf1) { checkRead(env, st, 0); regs[0] = constScalar(0n); regs[0] = { ...regs[0], b: { ...regs[0].b, umax: size === 8 ? (1n << 64n) - 1n : 0xffffffffn, smin: -(1n << 63n), smax: (1n << 63n) - 1n, tnum: { value: 0n, mask: size === 8 ? (1n << 64n) - 1n : 0xffffffffn } } }; }
@@ -161,6 +172,8 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
             pathDone(st);
             break;
           }
+        } else if ((op === JmpOp.CALL || op === JmpOp.EXIT) && cls === Class.JMP32) {
+          env.fail(`unknown opcode ${insn.code.toString(16)}`);
         } else if (op === JmpOp.CALL) {
           if (insn.code !== (Class.JMP | JmpOp.CALL)) env.fail(`unknown opcode ${insn.code.toString(16)}`);
           if (insn.src === CallSrc.LOCAL) {
