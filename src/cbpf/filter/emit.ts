@@ -290,6 +290,28 @@ function optimize(entry: Block): void {
       return !redundant;
     });
   }
+  // Blocks left with the same code and successors are one block, whatever their registers hold
+  // on entry (the code does the same thing on every path): `tcp or udp` shares its final
+  // `jeq #17` between the IPv4 and IPv6 paths, as libpcap does. No analysis runs after this.
+  mergeIdentical(entry);
+}
+
+function mergeIdentical(entry: Block): void {
+  for (;;) {
+    const sig = new Map<string, Block>();
+    const replace = new Map<Block, Block>();
+    for (const b of [...reachable(entry)].reverse()) {
+      const s = JSON.stringify([b.stmts, b.test, b.ret, b.jt?.id, b.jf?.id]);
+      const prev = sig.get(s);
+      if (prev && prev !== b) replace.set(b, prev);
+      else sig.set(s, b);
+    }
+    if (!replace.size) return;
+    for (const b of reachable(entry)) {
+      if (b.jt && replace.has(b.jt)) b.jt = replace.get(b.jt)!;
+      if (b.jf && replace.has(b.jf)) b.jf = replace.get(b.jf)!;
+    }
+  }
 }
 
 /** Lay the blocks out in order and resolve jumps; a conditional jump reaches 255 instructions,
