@@ -52,7 +52,10 @@ export function emitProgram(cond: Cond | undefined, options: EmitOptions): CbpfI
   };
   let entry = cond ? lower(cond, accept, reject) : accept;
   while (entry.test && entry.jt === entry.jf) entry = entry.jt!;
-  if (options.optimize !== false) optimize(entry);
+  if (options.optimize !== false) {
+    optimize(entry);
+    while (entry.test && entry.jt === entry.jf) entry = entry.jt!;
+  }
   return linearize(entry);
 }
 
