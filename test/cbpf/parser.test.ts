@@ -53,6 +53,7 @@ describe('filter parser', () => {
     ['mpls and vlan', 'no VLAN match after MPLS', 10],
     ['ip and arp and tcp[0] = 1 and tcp', 'expression rejects all packets', 1],
     ['tcp # 5', "illegal character '#'", 5],
+    ['gateway 1.2.3.4', "'gateway' requires a name", 9],
   ];
   for (const [expr, message, column] of errors) {
     it(`error: ${expr}`, () => {
