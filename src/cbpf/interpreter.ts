@@ -30,57 +30,95 @@ export interface PacketMeta {
   random?: () => number;
 }
 
+/** Packet bytes at absolute offset, big endian; -1 when outside the captured bytes. */
+function loadAt(packet: Uint8Array, off: number, size: number): number {
+  if (off < 0 || off + size > packet.length) return -1;
+  if (size === 1) return packet[off]!;
+  if (size === 2) return (packet[off]! << 8) | packet[off + 1]!;
+  return ((packet[off]! << 24) | (packet[off + 1]! << 16) | (packet[off + 2]! << 8) | packet[off + 3]!) >>> 0;
+}
+
+function ancillary(which: number, meta: PacketMeta, A: number, X: number): number {
+  switch (which) {
+    case SkfAd.PROTOCOL: return meta.protocol ?? 0;
+    case SkfAd.PKTTYPE: return meta.pkttype ?? 0;
+    case SkfAd.IFINDEX: return meta.ifindex ?? 0;
+    case SkfAd.MARK: return meta.mark ?? 0;
+    case SkfAd.QUEUE: return meta.queue ?? 0;
+    case SkfAd.HATYPE: return meta.hatype ?? 1;
+    case SkfAd.RXHASH: return meta.rxhash ?? 0;
+    case SkfAd.CPU: return meta.cpu ?? 0;
+    case SkfAd.ALU_XOR_X: return (A ^ X) >>> 0;
+    case SkfAd.VLAN_TAG: return meta.vlanTci ?? 0;
+    case SkfAd.VLAN_TAG_PRESENT: return meta.vlanTci === undefined ? 0 : 1;
+    case SkfAd.VLAN_TPID: return meta.vlanTpid ?? 0;
+    case SkfAd.PAY_OFFSET: return meta.payloadOffset ?? 0;
+    case SkfAd.RANDOM: return (meta.random?.() ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+    case SkfAd.NLATTR: case SkfAd.NLATTR_NEST: return 0;
+    default: return -1;
+  }
+}
+
+/** Loads at negative offsets address metadata or header-relative bytes (kernel only); -1: fails. */
+function special(packet: Uint8Array, k: number, size: number, meta: PacketMeta, A: number, X: number): number {
+  if (k >= SKF_AD_OFF) return ancillary(k - SKF_AD_OFF, meta, A, X);
+  if (k >= SKF_NET_OFF) return meta.networkOffset === undefined ? -1 : loadAt(packet, meta.networkOffset + (k - SKF_NET_OFF), size);
+  if (k >= SKF_LL_OFF) return loadAt(packet, k - SKF_LL_OFF, size);
+  return -1;
+}
+
+const NO_META: PacketMeta = {};
+// Scratch memory, reused across runs (a run never yields, so one buffer serves every call).
+const mem = new Uint32Array(BPF_MEMWORDS);
+
 /** Run a program over one packet; returns the number of bytes to accept (0 = drop). */
 export function runCbpf(
   program: readonly CbpfInstruction[],
   packet: Uint8Array,
   wireLength: number = packet.length,
-  meta: PacketMeta = {},
+  meta: PacketMeta = NO_META,
 ): number {
   const len = packet.length;
-  const mem = new Uint32Array(BPF_MEMWORDS);
+  mem.fill(0);
   let A = 0;
   let X = 0;
   let pc = 0;
   const n = program.length;
 
-  // Packet bytes at absolute offset, big endian; undefined when out of the captured bytes.
-  const load = (off: number, size: number): number | undefined => {
-    if (off < 0 || off + size > len) return undefined;
-    if (size === 1) return packet[off]!;
-    if (size === 2) return (packet[off]! << 8) | packet[off + 1]!;
-    return ((packet[off]! << 24) | (packet[off + 1]! << 16) | (packet[off + 2]! << 8) | packet[off + 3]!) >>> 0;
-  };
-  // Loads at negative offsets address metadata or header-relative bytes (kernel only).
-  const special = (k: number, size: number): number | undefined => {
-    if (k >= SKF_AD_OFF) return ancillary(k - SKF_AD_OFF);
-    if (k >= SKF_NET_OFF) return meta.networkOffset === undefined ? undefined : load(meta.networkOffset + (k - SKF_NET_OFF), size);
-    if (k >= SKF_LL_OFF) return load(k - SKF_LL_OFF, size);
-    return undefined;
-  };
-  const ancillary = (which: number): number | undefined => {
-    switch (which) {
-      case SkfAd.PROTOCOL: return meta.protocol ?? 0;
-      case SkfAd.PKTTYPE: return meta.pkttype ?? 0;
-      case SkfAd.IFINDEX: return meta.ifindex ?? 0;
-      case SkfAd.MARK: return meta.mark ?? 0;
-      case SkfAd.QUEUE: return meta.queue ?? 0;
-      case SkfAd.HATYPE: return meta.hatype ?? 1;
-      case SkfAd.RXHASH: return meta.rxhash ?? 0;
-      case SkfAd.CPU: return meta.cpu ?? 0;
-      case SkfAd.ALU_XOR_X: return (A ^ X) >>> 0;
-      case SkfAd.VLAN_TAG: return meta.vlanTci ?? 0;
-      case SkfAd.VLAN_TAG_PRESENT: return meta.vlanTci === undefined ? 0 : 1;
-      case SkfAd.VLAN_TPID: return meta.vlanTpid ?? 0;
-      case SkfAd.PAY_OFFSET: return meta.payloadOffset ?? 0;
-      case SkfAd.RANDOM: return (meta.random?.() ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
-      case SkfAd.NLATTR: case SkfAd.NLATTR_NEST: return 0;
-      default: return undefined;
-    }
-  };
-
   while (pc < n) {
     const p = program[pc++]!;
+    // The hot opcodes of generated filters first, then the general decoder.
+    switch (p.code) {
+      case 0x28: { // ldh [k]
+        const k = p.k;
+        if (k + 2 > len) { if ((k | 0) >= 0) return 0; const v = special(packet, k | 0, 2, meta, A, X); if (v < 0) return 0; A = v; continue; }
+        A = (packet[k]! << 8) | packet[k + 1]!;
+        continue;
+      }
+      case 0x30: { // ldb [k]
+        const k = p.k;
+        if (k >= len) { if ((k | 0) >= 0) return 0; const v = special(packet, k | 0, 1, meta, A, X); if (v < 0) return 0; A = v; continue; }
+        A = packet[k]!;
+        continue;
+      }
+      case 0x15: pc += A === p.k ? p.jt : p.jf; continue; // jeq #k
+      case 0x45: pc += (A & p.k) !== 0 ? p.jt : p.jf; continue; // jset #k
+      case 0x25: pc += A > p.k ? p.jt : p.jf; continue; // jgt #k
+      case 0x35: pc += A >= p.k ? p.jt : p.jf; continue; // jge #k
+      case 0x06: return p.k >>> 0; // ret #k
+      case 0xb1: { // ldxb 4*([k]&0xf)
+        const k = p.k;
+        if (k >= len) return 0;
+        X = (packet[k]! & 0xf) << 2;
+        continue;
+      }
+      case 0x48: { // ldh [x + k]
+        const off = (X + p.k) | 0;
+        if (off >= 0 && off + 2 <= len) { A = (packet[off]! << 8) | packet[off + 1]!; continue; }
+        break;
+      }
+      case 0x54: A = (A & p.k) >>> 0; continue; // and #k
+    }
     const k = p.k >>> 0;
     switch (cClass(p.code)) {
       case CClass.RET:
@@ -89,26 +127,26 @@ export function runCbpf(
       case CClass.LDX: {
         const isX = cClass(p.code) === CClass.LDX;
         const size = cSize(p.code) === CSize.B ? 1 : cSize(p.code) === CSize.H ? 2 : 4;
-        let v: number | undefined;
+        let v: number;
         switch (cMode(p.code)) {
           case CMode.IMM: v = k; break;
           case CMode.LEN: v = wireLength >>> 0; break;
           case CMode.MEM: v = mem[k & 15]!; break;
-          case CMode.ABS: v = (k | 0) < 0 ? special(k | 0, size) : load(k, size); break;
+          case CMode.ABS: v = (k | 0) < 0 ? special(packet, k | 0, size, meta, A, X) : loadAt(packet, k, size); break;
           case CMode.IND: {
             // The kernel computes X + k as a signed 32-bit offset; negative ones are special.
             const off = (X + k) | 0;
-            v = off < 0 ? special(off, size) : load(off, size);
+            v = off < 0 ? special(packet, off, size, meta, A, X) : loadAt(packet, off, size);
             break;
           }
           case CMode.MSH: {
-            const b = load(k, 1);
-            v = b === undefined ? undefined : (b & 0xf) << 2;
+            const b = loadAt(packet, k, 1);
+            v = b < 0 ? -1 : (b & 0xf) << 2;
             break;
           }
           default: return 0;
         }
-        if (v === undefined) return 0;
+        if (v < 0) return 0;
         if (isX) X = v >>> 0;
         else A = v >>> 0;
         break;

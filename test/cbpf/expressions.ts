@@ -29,4 +29,12 @@ export const ORACLE_EXPRESSIONS: string[] = [
   '(tcp or udp) and src net 192.168.0.0/16', 'host 192.168.1.11 and (port 53 or port 123)', 'ip and (udp[8] = 0 or tcp[13] = 2)',
   'icmp or icmp6 or arp', 'not (ip or ip6 or arp)', 'ip6 and not icmp6 and not udp', 'tcp and ip[2:2] - ((ip[0]&0xf)<<2) - ((tcp[12]&0xf0)>>2) != 0',
   'outbound', 'inbound', 'ifindex 2', 'ifindex 3 and tcp', 'inbound and udp',
+  'icmp6 and ip6[40] = 135', 'ip proto 1 or ip6 proto 58', 'ether src 00:19:06:ea:b8:85 and not arp', 'udp and ip[6:2] & 0x3fff = 0',
+  'len >= 100 and len <= 200', 'ip[0] & 0xf0 = 0x40', 'port ssh', 'host localhost', 'net 127', 'ip6 src host ::1', 'mpls 16006',
+  'pppoes 1', 'vlan 1 and vlan 2', 'tcp and ip[2:2] > 100 or udp', 'src net 192.168.0.0/24 and dst net 192.168.0.0/24',
+  'ip6 dst host ff02::1:2', 'ether dst ff:ff:ff:ff:ff:ff', 'not ether broadcast and not ether multicast', 'arp or rarp or vlan',
+  'ip and ip[8] = 1', 'ip6 and ip6[7] = 1', 'tcp dst port 80 or tcp src port 80', 'udp src port 53 and udp dst port 53',
+  'ip proto 50 or ip proto 51', 'ip6 proto 43', 'ip6 proto 44', 'greater 60 and less 80', 'tcp[0:2] = tcp[2:2]',
+  'ip[12:4] = ip[16:4]', 'icmp[0] = 3 and icmp[1] = 3', 'ether[12:2] > 1500', 'ether proto 0x88a8 or ether proto 0x9100',
+  '(ip or ip6) and (tcp or udp) and not port 53', 'vlan and not ip and not ip6', 'mpls 0 or mpls 1',
 ];

@@ -8,7 +8,7 @@ import {
 import { LinkType } from '../pcap.js';
 import type { Arith, FilterNode, IdValue, ProtoQual, Qualifiers, Where } from './ast.js';
 import { FilterSyntaxError } from './lexer.js';
-import { ETHER_PROTO_NAMES, lookupHost, lookupProtocol, lookupService } from './names.js';
+import { ETHER_PROTO_NAMES, lookupEther, lookupHost, lookupProtocol, lookupService } from './names.js';
 
 /** A condition: an atom (statements that compute A, then one test) or a boolean combination. */
 export type Cond =
@@ -245,8 +245,23 @@ export class FilterCodegen {
       case 'port': return this.port(q, id, where);
       case 'portrange': return this.portrange(q, id, where);
       case 'proto': return this.protoQual(q, id, where);
-      case 'gateway': return this.fail(where, "'gateway' is not supported (it needs an Ethernet address for the host name)");
+      case 'gateway': return this.gateway(q, id, where);
     }
+  }
+
+  /** `gateway NAME`: the frame is to or from NAME's Ethernet address, the IP packet is not
+   * to or from NAME's IP address (it is being routed through NAME). */
+  private gateway(q: Qualifiers, id: IdValue, where: Where): Cond {
+    if (id.kind !== 'name') return this.fail(where, "'gateway' requires a name");
+    if (q.proto !== undefined && q.proto !== 'ip' && q.proto !== 'arp' && q.proto !== 'rarp') return this.fail(where, `illegal modifier of 'gateway'`);
+    if (q.dir !== undefined) return this.fail(where, `'gateway' does not take a direction`);
+    if (this.kind !== 'ether') return this.fail(where, "'gateway' supported only on ethernet");
+    const mac = lookupEther(id.text);
+    if (!mac) return this.fail(where, `unknown ether host '${id.text}'`);
+    const { v4 } = lookupHost(id.text);
+    if (!v4.length) return this.fail(where, `unknown host '${id.text}'`);
+    const ips = v4.map((a) => this.host4({ proto: q.proto }, ipv4(a), 0xffffffff, where)).reduce((x, y) => or(x, y));
+    return and(this.etherHost({}, mac, where), not(ips));
   }
 
   private dirOp(dir: Qualifiers['dir'], src: () => Cond, dst: () => Cond): Cond {

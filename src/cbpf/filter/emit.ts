@@ -52,7 +52,10 @@ export function emitProgram(cond: Cond | undefined, options: EmitOptions): CbpfI
   };
   let entry = cond ? lower(cond, accept, reject) : accept;
   while (entry.test && entry.jt === entry.jf) entry = entry.jt!;
-  if (options.optimize !== false) optimize(entry);
+  if (options.optimize !== false) {
+    optimize(entry);
+    while (entry.test && entry.jt === entry.jf) entry = entry.jt!;
+  }
   return linearize(entry);
 }
 
@@ -289,6 +292,28 @@ function optimize(entry: Block): void {
       apply(s, p);
       return !redundant;
     });
+  }
+  // Blocks left with the same code and successors are one block, whatever their registers hold
+  // on entry (the code does the same thing on every path): `tcp or udp` shares its final
+  // `jeq #17` between the IPv4 and IPv6 paths, as libpcap does. No analysis runs after this.
+  mergeIdentical(entry);
+}
+
+function mergeIdentical(entry: Block): void {
+  for (;;) {
+    const sig = new Map<string, Block>();
+    const replace = new Map<Block, Block>();
+    for (const b of [...reachable(entry)].reverse()) {
+      const s = JSON.stringify([b.stmts, b.test, b.ret, b.jt?.id, b.jf?.id]);
+      const prev = sig.get(s);
+      if (prev && prev !== b) replace.set(b, prev);
+      else sig.set(s, b);
+    }
+    if (!replace.size) return;
+    for (const b of reachable(entry)) {
+      if (b.jt && replace.has(b.jt)) b.jt = replace.get(b.jt)!;
+      if (b.jf && replace.has(b.jf)) b.jf = replace.get(b.jf)!;
+    }
   }
 }
 

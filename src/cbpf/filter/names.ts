@@ -50,3 +50,9 @@ export const ETHER_PROTO_NAMES: Record<string, number> = {
   ip: 0x0800, ip6: 0x86dd, arp: 0x0806, rarp: 0x8035, atalk: 0x809b, aarp: 0x80f3, decnet: 0x6003, sca: 0x6007,
   lat: 0x6004, mopdl: 0x6001, moprc: 0x6002, loopback: 0x9000, vlan: 0x8100, mpls: 0x8847, pppoed: 0x8863, pppoes: 0x8864,
 };
+
+/** An Ethernet address for a host name, from /etc/ethers (what ether_hostton reads). */
+export function lookupEther(name: string): string | undefined {
+  for (const [mac, host] of table('/etc/ethers')) if (host?.toLowerCase() === name.toLowerCase()) return mac;
+  return undefined;
+}

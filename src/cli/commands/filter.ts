@@ -2,7 +2,7 @@
 // tcpdump's filter language: print, count or save the matching packets of a capture, capture
 // live through an AF_PACKET socket with the program attached in the kernel, or show the program.
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from '../main.js';
 import { UserError } from '../../diagnostics.js';
 import { compileFilter } from '../../cbpf/filter/compile.js';
@@ -94,9 +94,12 @@ const command: Command = {
       try {
         sock.attachFilter(program);
         const buffer = Buffer.alloc(262144);
+        // On a loopback device every packet is seen leaving and arriving; like libpcap, keep one.
+        let loopback = false;
+        try { loopback = readFileSync(`/sys/class/net/${o.interface}/type`, 'utf8').trim() === '772'; } catch { /* not in sysfs */ }
         while (!stop && matched.length < limit) {
           const r = await sock.receiveWait(200, buffer);
-          if (!r) continue;
+          if (!r || (loopback && r.pkttype === 4)) continue;
           emit({ timestampNs: BigInt(Date.now()) * 1_000_000n, data: new Uint8Array(r.data), wireLength: r.wireLength, linkType: LinkType.ETHERNET, interfaceId: 0 });
         }
       } finally {
