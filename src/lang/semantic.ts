@@ -81,6 +81,8 @@ export interface AnalysedProgram {
   warnings: Warning[];
   /** Script-defined structs/unions, laid out. */
   structs: Map<string, StructTypeT>;
+  /** Script-defined enums: enum name -> value -> enumerator name (for printf's %s). */
+  enums: Map<string, Map<bigint, string>>;
 }
 
 const CONFIG_KEYS = new Set([
@@ -197,7 +199,8 @@ class Checker {
   private probeInfos: ProbeInfo[] = [];
   private warnings: Warning[] = [];
   private structs = new Map<string, StructTypeT>();
-  private enums = new Map<string, bigint>();
+  private enums = new Map<string, { value: bigint; enumName: string }>();
+  private enumTables = new Map<string, Map<bigint, string>>();
   private resolver: ProbeContextResolver;
   private config: Record<string, string | bigint | boolean> = {};
   private maxStrlen = 1024;
@@ -249,7 +252,7 @@ class Checker {
     this.final = true;
     this.pass();
     for (const info of this.probeInfos) for (const [k, v] of info.variables) info.variables.set(k, stripType(v));
-    return { program: this.program, maps: this.maps, probes: this.probeInfos, config: this.config, warnings: this.warnings, structs: this.structs };
+    return { program: this.program, maps: this.maps, probes: this.probeInfos, config: this.config, warnings: this.warnings, structs: this.structs, enums: this.enumTables };
   }
 
   private pass(): void {
@@ -277,11 +280,14 @@ class Checker {
       if (d.kind !== 'CStruct') continue;
       if (d.keyword === 'enum') {
         let next = 0n;
+        const table = new Map<bigint, string>();
         for (const e of d.enumerators) {
           const v = e.value ?? next;
-          this.enums.set(e.name, v);
+          this.enums.set(e.name, { value: v, enumName: d.name });
+          if (!table.has(v)) table.set(v, e.name);
           next = v + 1n;
         }
+        this.enumTables.set(d.name, table);
         continue;
       }
       const fields: StructTypeT['fields'] = [];
@@ -289,7 +295,9 @@ class Checker {
       let size = 0;
       let maxAlign = 1;
       for (const f of d.fields) {
-        const t = this.resolveType(f.type);
+        let t = this.resolveType(f.type);
+        // As with BTF, char arrays are strings.
+        if (t.kind === 'array' && f.type.kind === 'ArrayType' && f.type.element.kind === 'NamedType' && /^(unsigned |signed )?char$/.test(f.type.element.name)) t = str(t.length);
         const a = alignOf(t);
         maxAlign = Math.max(maxAlign, a);
         if (d.keyword === 'struct') off = Math.ceil(off / a) * a;
@@ -699,7 +707,8 @@ class Checker {
         return this.call(e, e.name, [], mapValue);
       }
       case 'Identifier': {
-        if (this.enums.has(e.name)) return literalType(this.enums.get(e.name)!);
+        const en = this.enums.get(e.name);
+        if (en) return { ...literalType(en.value), enumName: en.enumName };
         const rule = FUNCTIONS[e.name];
         if (rule?.bare && rule.min === 0) return this.call(e, e.name, [], mapValue);
         if (rule) this.error(`${e.name}() requires arguments; call it with parentheses`, e);
@@ -939,7 +948,7 @@ class Checker {
         const t = this.expr(e);
         return t?.kind === 'int' ? t.literal : undefined;
       }
-      case 'Identifier': return this.enums.get(e.name);
+      case 'Identifier': return this.enums.get(e.name)?.value;
       case 'Unary': {
         const v = this.fold(e.operand);
         if (v === undefined) return undefined;
@@ -1127,7 +1136,7 @@ class Checker {
       // falls through (unreachable)
       case 'StructType': {
         const name = `${t.keyword} ${t.name}`;
-        if (t.keyword === 'enum') return int(64, false);
+        if (t.keyword === 'enum') return { ...int(64, false), enumName: t.name };
         return this.lookupStruct(name) ?? { kind: 'struct', name, size: 0, fields: [] };
       }
       case 'PointerType': return ptr(this.resolveType(t.target));

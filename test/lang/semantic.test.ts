@@ -181,3 +181,21 @@ test('args of real tracepoints match bpftrace -lv field lists', needs('bpftrace'
     assert.doesNotThrow(() => analyse(parse(`tracepoint:${tp} { @[args.${field}] = count(); }`)));
   }
 });
+
+test('script structs, unions and enums: C layout, char arrays as strings, enums print with %s', () => {
+  const src = `struct MyStruct { int a; char name[16]; int y[4]; struct MyStruct *next; unsigned long long z; }
+union U { int i; char c[8]; }
+enum custom { CUSTOM_ENUM = 3, OTHER };
+kprobe:dummy { $ptr = (struct MyStruct *)arg0; $st = *$ptr; $c = $ptr->name; $y = $ptr.y[0]; $n = $ptr->next->z; $o = offsetof(struct MyStruct, z); $sz = sizeof(struct MyStruct); $us = sizeof(union U); $e = OTHER; printf("%d %s\\n", $e, CUSTOM_ENUM); }`;
+  const prog = parse(src);
+  const r = analyse(prog, { source: src });
+  const v = Object.fromEntries([...r.probes[0].variables].map(([k, t]) => [k, typeName(t)]));
+  assert.deepEqual(v, { $ptr: 'struct MyStruct *', $st: 'struct MyStruct', $c: 'string[16]', $y: 'int32', $n: 'uint64', $o: 'uint64', $sz: 'uint64', $us: 'uint64', $e: 'int8' });
+  const s = r.structs.get('struct MyStruct')!;
+  assert.deepEqual(s.fields.map((f) => [f.name, f.offset]), [['a', 0], ['name', 4], ['y', 20], ['next', 40], ['z', 48]]);
+  assert.equal(s.size, 56);
+  assert.equal(r.structs.get('union U')!.size, 8);
+  assert.deepEqual([...r.enums.get('custom')!], [[3n, 'CUSTOM_ENUM'], [4n, 'OTHER']]);
+  const lits = (prog.probes[0].body.statements as A.AssignStmt[]).filter((x) => x.kind === 'Assign' && (x.value.kind === 'Offsetof' || x.value.kind === 'Sizeof')).map((x) => x.value.type);
+  assert.deepEqual(lits.map((t) => t?.kind === 'int' && t.literal), [48n, 56n, 8n]);
+});
