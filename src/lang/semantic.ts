@@ -18,6 +18,7 @@ import type { IntType, StructTypeT, Type } from './types.js';
 import { BOOL, I64, U64, VOID, int, ptr, sizeOf, str, tupleLayout, typeName, alignOf } from './types.js';
 import { isBuiltinName } from './names.js';
 import { expandMacros } from './macros.js';
+import { expandImports } from './imports.js';
 
 export class SemanticError extends SourceError {
   constructor(message: string, span: Span, file: string, source?: string) {
@@ -44,6 +45,8 @@ export interface AnalyseOptions {
   resolver?: ProbeContextResolver;
   /** Tracepoint formats for the default resolver (default: tracefs, loaded lazily). */
   tracepoints?: TracepointSource;
+  /** Directory `import` paths are relative to (default: the script's directory, or cwd for stdin). */
+  importBase?: string;
   /** Kernel struct types (BTF), for casts like `(struct task_struct *)`. */
   structs?: (keyword: 'struct' | 'union' | 'enum', name: string) => StructTypeT | undefined;
 }
@@ -220,13 +223,17 @@ class Checker {
   }
 
   private error(message: string, node: { span: Span }): never {
-    throw new SemanticError(message, node.span, this.file, this.source);
+    const o = this.origin;
+    throw new SemanticError(message, node.span, o?.file ?? this.file, o ? o.source : this.source);
   }
+
+  /** The imported file the probe being checked came from, if any. */
+  private origin?: { file: string; source: string };
 
   private warn(message: string, node: { span: Span }): void {
     if (!this.final) return;
-    const file = this.file;
-    const source = this.source;
+    const file = this.origin?.file ?? this.file;
+    const source = this.origin ? this.origin.source : this.source;
     const span = node.span;
     if (this.warnings.some((w) => w.message === message && w.span.line === span.line && w.span.column === span.column)) return;
     this.warnings.push({
@@ -236,13 +243,16 @@ class Checker {
   }
 
   run(): AnalysedProgram {
+    expandImports(this.program, (m, n) => this.error(m, n), { baseDir: this.options.importBase });
     this.cDefinitions();
     this.configBlock();
     this.mapDecls();
     expandMacros(this.program, (m, n) => this.error(m, n));
     for (const p of this.program.probes) {
+      this.origin = p.origin;
       this.probeInfos.push({ probe: p, contexts: p.attachPoints.map((ap) => this.resolve(ap)), variables: new Map() });
     }
+    this.origin = undefined;
     // Fixed point: repeat while passes learn new types (bounded: each pass can only settle more).
     for (let pass = 0; pass < 8; pass++) {
       this.changed = false;
@@ -262,6 +272,7 @@ class Checker {
       this.scopes = [{ vars: new Set() }];
       this.loopDepth = 0;
       const p = info.probe;
+      this.origin = p.origin;
       if (p.predicate) {
         const t = this.expr(p.predicate);
         if (t) this.condition(t, p.predicate, 'predicate');

@@ -3,6 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SourceError } from '../../src/diagnostics.js';
 import { parse } from '../../src/lang/parser.js';
 import { analyse, type AnalyseOptions } from '../../src/lang/semantic.js';
 import { typeName, type Type } from '../../src/lang/types.js';
@@ -198,4 +202,28 @@ kprobe:dummy { $ptr = (struct MyStruct *)arg0; $st = *$ptr; $c = $ptr->name; $y 
   assert.deepEqual([...r.enums.get('custom')!], [[3n, 'CUSTOM_ENUM'], [4n, 'OTHER']]);
   const lits = (prog.probes[0].body.statements as A.AssignStmt[]).filter((x) => x.kind === 'Assign' && (x.value.kind === 'Offsetof' || x.value.kind === 'Sizeof')).map((x) => x.value.type);
   assert.deepEqual(lits.map((t) => t?.kind === 'int' && t.literal), [48n, 56n, 8n]);
+});
+
+test('imports merge .bt scripts (macros, maps, probes) once, imported probes first; errors name the imported file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-import-'));
+  try {
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'helpers.bt'), 'import "more.bt";\nmacro greet() { print("hello") }\nlet @h = lruhash(10);\nBEGIN { @h[1] = 1; }\n');
+    writeFileSync(join(dir, 'more.bt'), 'END { print(@h); }\n');
+    writeFileSync(join(dir, 'bad.bt'), 'BEGIN {\n  $x = "a" + 1;\n}\n');
+    const src = 'import "helpers.bt";\nimport "helpers.bt";\nBEGIN { greet(); }';
+    const prog = parse(src, { file: join(dir, 'main.bt') });
+    const r = analyse(prog, { source: src });
+    assert.deepEqual(prog.probes.map((p) => [p.attachPoints[0].raw, p.origin ? p.origin.file.slice(dir.length + 1) : 'main']), [['END', 'more.bt'], ['BEGIN', 'helpers.bt'], ['BEGIN', 'main']]);
+    assert.equal(r.maps.get('@h')!.declared!.bpfType, 'lruhash');
+    const bad = 'import "bad.bt";\nBEGIN { }';
+    assert.throws(() => analyse(parse(bad), { source: bad, importBase: dir }), (e: unknown) => {
+      assert.equal((e as SourceError).render(), `${join(dir, 'bad.bt')}:2:8: error: Type mismatch for '+': comparing 'string[2]' with 'int8'\n  $x = "a" + 1;\n       ^~~~~~~`);
+      return true;
+    });
+    const missing = 'import "nope.bt";\nBEGIN { }';
+    assert.throws(() => analyse(parse(missing), { source: missing, importBase: dir }), /Import not found: nope.bt/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
