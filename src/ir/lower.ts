@@ -9,6 +9,7 @@ import { Helper } from '../isa/helpers.js';
 import type { SizeName } from '../isa/builder.js';
 import type { JmpName } from '../isa/builder.js';
 import type { ProbeInstance } from '../probes/provider.js';
+import { PROG_TYPE_KPROBE, PT_REGS_ARGS, PT_REGS_RAX } from '../probes/uprobe.js';
 import { FunctionBuilder } from './function-builder.js';
 import { IrFunction, VReg } from './ir.js';
 import { bpfMapName, GLOBALS_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
@@ -842,6 +843,11 @@ export class ProgramLowering {
       case 'ncpus': return b.const(this.script.ncpus);
       case 'rand': return b.call(Helper.get_prandom_u32, [])!;
       case 'cgroup': return b.call(Helper.get_current_cgroup_id, [])!;
+      case 'arg0': case 'arg1': case 'arg2': case 'arg3': case 'arg4': case 'arg5': case 'retval': {
+        if (this.instance.progType !== PROG_TYPE_KPROBE) return this.fail(`builtin ${name} is not available in ${this.instance.name}`, e.span);
+        const off = name === 'retval' ? PT_REGS_RAX : PT_REGS_ARGS[Number(name.slice(3))];
+        return b.ldx('dw', this.ctx!, off, name);
+      }
       case 'probe': {
         let id = this.script.probeNames.indexOf(this.instance.name);
         if (id < 0) id = this.script.probeNames.push(this.instance.name) - 1;
@@ -932,6 +938,9 @@ export class ProgramLowering {
           return { off, type: strType(16) };
         }
         if (name === 'probe') return this.memory({ kind: 'String', value: this.instance.name, span: e.span });
+        if (name === 'func' && (this.instance.attach.kind === 'uprobe' || this.instance.attach.kind === 'uretprobe')) {
+          return this.memory({ kind: 'String', value: this.instance.attach.symbol, span: e.span });
+        }
         if (e.kind === 'Call' && name === 'str') return this.strCall(e);
         if (e.kind === 'Call' && name === 'strftime') {
           // Userspace formats it: the record carries the nanoseconds (the format is in the spec).
@@ -1151,6 +1160,10 @@ export class ProgramLowering {
 
   /** The semantic type, or a best guess where semantic analysis left none. */
   typeOf(e: ast.Expr): Type {
+    // A uprobe's func is known at compile time: bpfkit carries it as a string, not an address.
+    if (e.kind === 'Builtin' && e.name === 'func' && (this.instance.attach.kind === 'uprobe' || this.instance.attach.kind === 'uretprobe')) {
+      return strType(this.instance.attach.symbol.length + 1);
+    }
     if (e.type) return e.type;
     switch (e.kind) {
       case 'String': return strType(Buffer.byteLength(e.value, 'latin1') + 1);

@@ -32,6 +32,8 @@ export interface SessionOptions {
   dryRun?: boolean;
   /** -c CMD: run it after attaching, stop when it exits. */
   command?: string;
+  /** -p PID: uprobes only in this process. */
+  pid?: number;
   /** config print_maps_on_exit (default true). */
   printMapsOnExit?: boolean;
   /** Script file name and text, for verifier error locations. */
@@ -107,7 +109,7 @@ export class Session {
       }
       const probes = this.loaded.length;
       for (const l of this.loaded) {
-        const a = attach(l.compiled.instance, l.program);
+        const a = attach(l.compiled.instance, l.program, this.options.pid);
         if (a) this.attachments.push(a);
       }
       if (!this.options.quiet) this.emit(this.options.format === 'json' ? attachedProbesJson(probes) : attachedProbesText(probes));

@@ -17,7 +17,7 @@ const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [
   -o FILE         write output to FILE
   -q              quiet: no "Attached N probes" line
   -c CMD          run CMD after attaching; stop when it exits
-  -p PID          target process (accepted for compatibility)
+  -p PID          target process (uprobes fire only in it)
   -l [PATTERN]    list tracepoints matching PATTERN
   -d              print the AST, IR and final instructions (with script lines), then exit
   -v              verbose: full verifier log on errors
@@ -105,7 +105,7 @@ const trace: Command = {
     try {
       const session = new Session(script, {
         format, write, warn: (t) => process.stderr.write(t), verbose: o.v, quiet: o.q, dryRun: o['dry-run'],
-        command: o.c, file, source, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
+        command: o.c, file, source, pid: o.p !== undefined ? Number(o.p) : undefined, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
       });
       return await session.run();
     } finally {
