@@ -17,7 +17,8 @@ import { canonicalProvider, defaultResolver, globToRegExp, probeTypeName, type P
 import type { IntType, StructTypeT, Type } from './types.js';
 import { BOOL, I64, U64, VOID, int, ptr, sizeOf, str, tupleLayout, typeName, alignOf } from './types.js';
 import { isBuiltinName } from './names.js';
-import { expandMacros } from './macros.js';
+import { expandDefines, expandMacros } from './macros.js';
+import { parseExpression } from './parser.js';
 import { expandImports } from './imports.js';
 
 export class SemanticError extends SourceError {
@@ -47,6 +48,8 @@ export interface AnalyseOptions {
   tracepoints?: TracepointSource;
   /** Directory `import` paths are relative to (default: the script's directory, or cwd for stdin). */
   importBase?: string;
+  /** Kernel enum constants (BTF), e.g. TCP_FIN_WAIT1, SKB_DROP_REASON_NOT_SPECIFIED. */
+  constants?: (name: string) => bigint | undefined;
   /** Kernel struct types (BTF), for casts like `(struct task_struct *)`. */
   structs?: (keyword: 'struct' | 'union' | 'enum', name: string) => StructTypeT | undefined;
 }
@@ -247,6 +250,7 @@ class Checker {
     this.cDefinitions();
     this.configBlock();
     this.mapDecls();
+    expandDefines(this.program, (t) => parseExpression(t));
     expandMacros(this.program, (m, n) => this.error(m, n));
     for (const p of this.program.probes) {
       this.origin = p.origin;
@@ -720,6 +724,8 @@ class Checker {
       case 'Identifier': {
         const en = this.enums.get(e.name);
         if (en) return { ...literalType(en.value), enumName: en.enumName };
+        const kc = this.options.constants?.(e.name);
+        if (kc !== undefined) return literalType(kc);
         const rule = FUNCTIONS[e.name];
         if (rule?.bare && rule.min === 0) return this.call(e, e.name, [], mapValue);
         if (rule) this.error(`${e.name}() requires arguments; call it with parentheses`, e);
@@ -959,7 +965,7 @@ class Checker {
         const t = this.expr(e);
         return t?.kind === 'int' ? t.literal : undefined;
       }
-      case 'Identifier': return this.enums.get(e.name)?.value;
+      case 'Identifier': return this.enums.get(e.name)?.value ?? this.options.constants?.(e.name);
       case 'Unary': {
         const v = this.fold(e.operand);
         if (v === undefined) return undefined;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SourceError } from '../../src/diagnostics.js';
@@ -226,4 +226,30 @@ test('imports merge .bt scripts (macros, maps, probes) once, imported probes fir
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('#define constants are substituted in probes; BTF-style constants come from options.constants', () => {
+  const src = '#define RED "\\033[31m"\n#define N 10\n#define M (N * 2)\nBEGIN { $r = RED; @x = lhist(1, 0, M, 1); $t = TCP_CLOSE; }';
+  const prog = parse(src);
+  const r = analyse(prog, { source: src, constants: (n) => (n === 'TCP_CLOSE' ? 7n : undefined) });
+  const v = r.probes[0].variables;
+  assert.equal(typeName(v.get('$r')!), 'string[6]');
+  const lh = r.maps.get('@x')!.value!;
+  assert.deepEqual(lh.kind === 'aggregate' && lh.params, [0n, 20n, 1n]);
+  assert.equal(typeName(v.get('$t')!), 'int8');
+});
+
+test('the installed bpftrace tools analyse, except where they need kernel BTF types', needs('bpftrace'), () => {
+  const problems: string[] = [];
+  for (const f of readdirSync('/usr/sbin').filter((x) => x.endsWith('.bt'))) {
+    const src = readFileSync(join('/usr/sbin', f), 'utf8');
+    try {
+      analyse(parse(src, { file: f, defines: ['BPFTRACE_HAVE_BTF'] }), { source: src });
+    } catch (e) {
+      const m = (e as Error).message;
+      // Kernel structs and enums come from BTF, which semantic analysis takes as a plug-in.
+      if (!/^Unknown struct\/union|^Unknown identifier: '(TASK_RUNNING|TCP_\w+)'/.test(m)) problems.push(`${f}: ${m}`);
+    }
+  }
+  assert.deepEqual(problems, []);
 });
