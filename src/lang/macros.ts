@@ -50,6 +50,12 @@ export function expandMacros(program: A.Program, error: ErrorFn): void {
       if (!node || typeof node !== 'object') return node;
       const n = node as { kind?: string; [k: string]: unknown };
       if (n.kind === 'Identifier' && exprParams.has(n.name as string)) return structuredClone(exprParams.get(n.name as string));
+      // A parameter used as a type (`(a*)b`) takes a `typeof(...)` argument.
+      if (n.kind === 'NamedType' && exprParams.has(n.name as string)) {
+        const a = exprParams.get(n.name as string)!;
+        if (a.kind !== 'Typeof') error(`Macro ${m.name} uses parameter ${n.name as string} as a type: pass it as typeof(...)`, a);
+        return { kind: 'TypeofType', span: n.span, arg: structuredClone(a.arg) };
+      }
       if (n.kind === 'Variable') {
         const name = n.name as string;
         return { ...n, name: varRename.get(name) ?? `$${name.slice(1)}__${m.name}_${id}` };

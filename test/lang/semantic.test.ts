@@ -140,6 +140,9 @@ BEGIN { $x = add_one(1); $a = 10; $y = add_one($a); $z = one; @b = 5; bump($a, @
   const stmts = prog.probes[0].body.statements as A.AssignStmt[];
   assert.equal(stmts[0].value.kind, 'BlockExpr');
   assert.equal(r.maps.get('@b')!.value && typeName(r.maps.get('@b')!.value!), 'int64');
+  // Types pass through typeof(): the documented p_cast example.
+  assert.deepEqual(vars('macro p_cast(a, b) { (a*)b }\nBEGIN { $p = p_cast(typeof(uint8), -1); }'), { $p: 'uint8 *' });
+  assert.throws(() => run('macro bad($x) { $x++ }\nBEGIN { @x = 1; bad(@x); }'), /Macro bad expects a scratch variable for parameter \$x/);
 });
 
 test('every expression gets a type', () => {
