@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SourceError } from '../../src/diagnostics.js';
@@ -255,4 +256,22 @@ test('the installed bpftrace tools analyse, except where they need kernel BTF ty
     }
   }
   assert.deepEqual(problems, []);
+});
+
+test('every script of the oracle suite (valid bpftrace, current syntax) passes analysis', () => {
+  const dir = fileURLToPath(new URL('../../../test/lang/oracle/scripts', import.meta.url));
+  const scripts = readdirSync(dir).filter((f) => f.endsWith('.bt'));
+  assert.ok(scripts.length >= 50, `${scripts.length} scripts`);
+  const failures: string[] = [];
+  for (const f of scripts) {
+    const src = readFileSync(join(dir, f), 'utf8').replace(/@COMM@/g, 'workload').replace(/@WORKLOAD@/g, '/tmp/workload');
+    const sidecar = join(dir, f.replace(/\.bt$/, '.json'));
+    const side = existsSync(sidecar) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as { args?: string[]; flags?: string[] }) : {};
+    try {
+      analyse(parse(src, { file: f }), { source: src, params: side.args ?? [], unsafe: (side.flags ?? []).includes('--unsafe') });
+    } catch (e) {
+      failures.push(e instanceof SourceError ? e.render() : String(e));
+    }
+  }
+  assert.deepEqual(failures, []);
 });
