@@ -114,6 +114,10 @@ export class Session {
       }
       if (!this.options.quiet) this.emit(this.options.format === 'json' ? attachedProbesJson(probes) : attachedProbesText(probes));
       const done = new Promise<void>((resolve) => { this.resolveDone = resolve; });
+      // A pending promise does not keep Node alive; without records to read (no ring buffer
+      // watch) the process would exit right after attaching. Tracing runs until told to stop.
+      const keepAlive = setInterval(() => {}, 1 << 30);
+      void done.then(() => clearInterval(keepAlive));
       const onSignal = (): void => { this.finish(); };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
