@@ -20,6 +20,7 @@ import { isBuiltinName } from './names.js';
 import { expandDefines, expandMacros } from './macros.js';
 import { parseExpression } from './parser.js';
 import { expandImports } from './imports.js';
+import { headerDefines, resolveConstant } from './header-constants.js';
 
 export class SemanticError extends SourceError {
   constructor(message: string, span: Span, file: string, source?: string) {
@@ -724,7 +725,7 @@ class Checker {
       case 'Identifier': {
         const en = this.enums.get(e.name);
         if (en) return { ...literalType(en.value), enumName: en.enumName };
-        const kc = this.options.constants?.(e.name);
+        const kc = this.options.constants?.(e.name) ?? this.headerConstant(e.name);
         if (kc !== undefined) return literalType(kc);
         const rule = FUNCTIONS[e.name];
         if (rule?.bare && rule.min === 0) return this.call(e, e.name, [], mapValue);
@@ -965,7 +966,8 @@ class Checker {
         const t = this.expr(e);
         return t?.kind === 'int' ? t.literal : undefined;
       }
-      case 'Identifier': return this.enums.get(e.name)?.value ?? this.options.constants?.(e.name);
+      case 'Identifier': return this.enums.get(e.name)?.value ?? this.options.constants?.(e.name) ?? this.headerConstant(e.name);
+      case 'Cast': return this.fold(e.expr);
       case 'Unary': {
         const v = this.fold(e.operand);
         if (v === undefined) return undefined;
@@ -1127,6 +1129,24 @@ class Checker {
       return f.type;
     }
     this.error(`Can not access field '${name}' on expression of type '${typeName(base)}'`, node);
+  }
+
+  private headerDefs?: Map<string, string>;
+
+  /** An integer constant #defined in an #included system header (AF_INET, O_RDONLY, ...). */
+  private headerConstant(name: string): bigint | undefined {
+    if (!this.headerDefs) {
+      const includes = this.program.cDefinitions.flatMap((d) => (d.kind === 'CInclude' ? [{ path: d.path, system: d.system }] : []));
+      this.headerDefs = includes.length ? headerDefines(includes) : new Map();
+    }
+    if (!this.headerDefs.has(name)) return undefined;
+    return resolveConstant(name, this.headerDefs, (text) => {
+      try {
+        return this.fold(parseExpression(text));
+      } catch {
+        return undefined;
+      }
+    });
   }
 
   private lookupStruct(name: string): StructTypeT | undefined {

@@ -14,7 +14,7 @@ import { typeName, type Type } from '../../src/lang/types.js';
 import { tracepointArgs, canonicalProvider } from '../../src/lang/probe-context.js';
 import { tracepointFormat } from '../../src/kernel/tracefs.js';
 import type * as A from '../../src/lang/ast.js';
-import { needs } from '../support/environment.js';
+import { needs, needsPrograms } from '../support/environment.js';
 import { fakeTracepoints } from './fake-tracepoints.js';
 
 function run(src: string, opts: AnalyseOptions = {}) {
@@ -274,4 +274,23 @@ test('every script of the oracle suite (valid bpftrace, current syntax) passes a
     }
   }
   assert.deepEqual(failures, []);
+});
+
+test('integer #defines of included system headers resolve (checked against the C compiler)', needsPrograms('gcc'), () => {
+  const src = '#include <sys/socket.h>\n#include <fcntl.h>\nBEGIN { $a = AF_INET; $b = AF_INET6; $c = O_RDONLY | O_CREAT | O_TRUNC; unroll(AF_INET) { } }';
+  const prog = parse(src);
+  analyse(prog, { source: src });
+  const stmts = prog.probes[0].body.statements as A.AssignStmt[];
+  const values = stmts.slice(0, 3).map((s) => (s.value.type?.kind === 'int' ? s.value.type.literal : undefined));
+  // The same constants as gcc's preprocessor sees them.
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-hc-'));
+  let out: string;
+  try {
+    writeFileSync(join(dir, 'c.c'), '#include <sys/socket.h>\n#include <fcntl.h>\n#include <stdio.h>\nint main(void) { printf("%d %d %d", AF_INET, AF_INET6, O_RDONLY | O_CREAT | O_TRUNC); return 0; }\n');
+    assert.equal(spawnSync('gcc', ['-o', join(dir, 'c'), join(dir, 'c.c')]).status, 0);
+    out = spawnSync(join(dir, 'c'), { encoding: 'utf8' }).stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.deepEqual(values.map(String), out.trim().split(' '));
 });
