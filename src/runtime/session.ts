@@ -149,8 +149,8 @@ export class Session {
     this.child.on('exit', () => { this.drain(); this.finish(); });
   }
 
-  /** Run every begin (or end) program once, then read what they emitted. */
-  private runOneShot(kind: 'begin' | 'end', force = false): void {
+  /** Run every begin (or end) program once, then read what they emitted (after load()). */
+  runOneShot(kind: 'begin' | 'end', force = false): void {
     for (const l of this.loaded) {
       if (l.compiled.instance.attach.kind !== kind) continue;
       if (this.finished && !force) return;
@@ -247,6 +247,11 @@ export class Session {
 
   private dump(m: ScriptMap): MapDump {
     return dumpMap(m, this.maps.get(bpfMapName(m.name))!, this.ctx);
+  }
+
+  /** Every @map's current contents (after load()). */
+  dumpMaps(): MapDump[] {
+    return this.script.maps.map((m) => this.dump(m));
   }
 
   private printMapsAtExit(): void {
