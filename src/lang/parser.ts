@@ -995,15 +995,16 @@ function isAssignable(e: A.Expr): boolean {
   }
 }
 
+let lastTable: { source: string; starts: number[] } | undefined;
+
 /** 0-based offset of a span's start (spans are line/column). */
 export function offsetOf(source: string, span: Span): number {
-  let line = 1;
-  let i = 0;
-  while (line < span.line) {
-    const nl = source.indexOf('\n', i);
-    if (nl < 0) break;
-    i = nl + 1;
-    line++;
+  if (span.line === 1) return span.column - 1;
+  if (!lastTable || lastTable.source !== source) {
+    const starts = [0];
+    for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+    lastTable = { source, starts };
   }
-  return i + span.column - 1;
+  const start = lastTable.starts[span.line - 1] ?? source.length;
+  return start + span.column - 1;
 }

@@ -1234,18 +1234,28 @@ function sameIntOrLiteral(a: IntType, b: IntType, written: Type): boolean {
   return a.signed === b.signed || (a.bits === 64 && b.bits === 64);
 }
 
-/** The tracefs-backed TracepointSource (reads the kernel only when a tracepoint is resolved). */
+/**
+ * The tracefs-backed TracepointSource (reads the kernel only when a tracepoint is resolved).
+ * The listing and formats are cached for the process: they only change when modules load.
+ */
+let allTracepoints: string[] | undefined;
+const formats = new Map<string, ReturnType<typeof tracepointFormat>>();
 function tracefsSource(): TracepointSource {
   return {
     list: (pattern) => {
       const [c, e] = pattern.split(':');
       const rc = globToRegExp(c);
       const re = globToRegExp(e);
-      return listTracepoints().filter((n) => {
+      allTracepoints ??= listTracepoints();
+      return allTracepoints.filter((n) => {
         const [a, b] = n.split(':');
         return rc.test(a) && re.test(b);
       });
     },
-    format: (c, n) => tracepointFormat(c, n),
+    format: (c, n) => {
+      let f = formats.get(`${c}:${n}`);
+      if (!f) formats.set(`${c}:${n}`, (f = tracepointFormat(c, n)));
+      return f;
+    },
   };
 }
