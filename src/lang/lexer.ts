@@ -146,7 +146,8 @@ export class Lexer {
       return tok('map', e);
     }
     for (let n = 3; n >= 1; n--) {
-      if (PUNCT_SET.has(s.substr(start, n))) return tok('punct', start + n);
+      const p = s.substr(start, n);
+      if (p.length === n && PUNCT_SET.has(p)) return tok('punct', start + n);
     }
     throw this.error(`invalid character '${c}'`, start);
   }
