@@ -330,6 +330,11 @@ export class ProgramLowering {
       const t = m.keyTypes[i];
       const at = off + m.keyOffsets[i];
       if (isStringy(t)) {
+        // comm fills its 16 bytes in place: no temporary and no copy.
+        if ((k.kind === 'Builtin' || (k.kind === 'Call' && k.args.length === 0)) && k.name === 'comm' && t.kind === 'string' && t.size >= 16) {
+          b.call(Helper.get_current_comm, [{ fp: at }, { imm: 16 }], false);
+          return;
+        }
         const src = this.memory(k);
         this.convert(at, t, src.off, src.type);
       } else {
