@@ -335,6 +335,11 @@ export class ProgramLowering {
           b.call(Helper.get_current_comm, [{ fp: at }, { imm: 16 }], false);
           return;
         }
+        // So is str(): the key is already zeroed past the string.
+        if (k.kind === 'Call' && k.name === 'str' && t.kind === 'string' && k.args[0]?.kind !== 'PositionalParam' && !isStringy(this.typeOf(k.args[0]))) {
+          this.strCall(k, { off: at, size: t.size });
+          return;
+        }
         const src = this.memory(k);
         this.convert(at, t, src.off, src.type);
       } else {
@@ -1096,14 +1101,19 @@ export class ProgramLowering {
   }
 
   /** str(p[, n]): copy a NUL-terminated string from kernel or user memory (or a data_loc field). */
-  private strCall(e: ast.CallExpr): { off: number; type: Type } {
+  /**
+   * str(p[, n]) into a zeroed buffer. `into` gives the destination (a map key slot of `intoSize`
+   * bytes) so the string is read in place instead of into a temporary and copied.
+   */
+  private strCall(e: ast.CallExpr, into?: { off: number; size: number }): { off: number; type: Type } {
     const b = this.b;
     const arg = e.args[0];
     if (!arg) this.fail('str() takes a pointer', e.span);
     const limit = e.args[1] ? Number(this.constInt(e.args[1])) : this.script.strlen;
-    const size = Math.min(Math.max(1, limit), this.script.strlen);
-    const resultSize = (e.type?.kind === 'string' ? e.type.size : size);
-    const off = b.zeroed(resultSize, 'string');
+    let size = Math.min(Math.max(1, limit), this.script.strlen);
+    const resultSize = into ? into.size : (e.type?.kind === 'string' ? e.type.size : size);
+    size = Math.min(size, resultSize);
+    const off = into ? into.off : b.zeroed(resultSize, 'string');
     if (arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args') {
       const f = this.argField(arg);
       if (f.dataLoc) {
