@@ -895,7 +895,8 @@ class Parser {
       return { kind: 'Record', span: this.from(open.start), fields };
     }
     const first = this.expression();
-    if (this.acceptT(')')) return first;
+    // The parentheses belong to the expression's span, as in bpftrace's diagnostics.
+    if (this.acceptT(')')) return { ...first, span: this.from(open.start) };
     const elements = [first];
     this.expectT(',', "')'");
     while (!this.is(')')) {
