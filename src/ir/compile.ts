@@ -2,6 +2,7 @@
 // the map specs and record table they share. No kernel is touched here, so -d and the unit tests
 // run anywhere.
 import * as ast from '../lang/ast.js';
+import { SourceError } from '../diagnostics.js';
 import type { Instruction } from '../isa/instruction.js';
 import { expandAttachPoint, ProbeInstance } from '../probes/index.js';
 import { emitProgram } from './emit.js';
@@ -18,6 +19,8 @@ export interface CompileOptions {
   strlen?: number;
   /** The script text, for locations in -d and error messages. */
   source?: string;
+  /** The script's file name for error messages ("stdin" for -e). */
+  file?: string;
 }
 
 export interface CompiledProgram {
@@ -45,6 +48,19 @@ function programName(instance: ProbeInstance, index: number): string {
 }
 
 export function compileScript(program: ast.Program, options: CompileOptions = {}): CompiledScript {
+  try {
+    return compileProgram(program, options);
+  } catch (e) {
+    // Every user error points into the script: quote it with the right file name.
+    if (e instanceof SourceError) {
+      e.file = options.file ?? program.file ?? e.file;
+      if (e.source === undefined) e.source = options.source;
+    }
+    throw e;
+  }
+}
+
+function compileProgram(program: ast.Program, options: CompileOptions): CompiledScript {
   const script: ScriptContext = {
     maps: new Map(),
     records: new RecordTable(),

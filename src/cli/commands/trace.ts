@@ -98,7 +98,7 @@ const trace: Command = {
     const analysed = analyse(ast, { source, params: positional });
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
-    const script = compileScript(ast, { source, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined });
+    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined });
     if (o.d) { process.stdout.write(await debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
     const write = (text: string): void => { if (text) writeSync(fd, text); };
