@@ -9,7 +9,7 @@ import { emitProgram } from './emit.js';
 import { eliminateDeadCode } from './dce.js';
 import type { IrFunction } from './ir.js';
 import { CompileError, MapNotYetKnownError, ProgramLowering, ScriptContext } from './lower.js';
-import { globalsSpec, MapSpec, mapSpecOf, ringbufSpec, ScriptMap } from './maps.js';
+import { globalsSpec, lostSpec, MapSpec, mapSpecOf, ringbufSpec, ScriptMap } from './maps.js';
 import { RecordSpec, RecordTable } from './records.js';
 import { allocateRegisters, Allocation } from './regalloc.js';
 
@@ -112,7 +112,7 @@ function compileProgram(program: ast.Program, options: CompileOptions): Compiled
   return {
     programs: jobs.map((j) => done.get(j.index)!),
     maps,
-    mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(needsRingbuf ? [ringbufSpec()] : []), globalsSpec()],
+    mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(needsRingbuf ? [ringbufSpec(), lostSpec()] : []), globalsSpec()],
     records,
     probeNames: script.probeNames,
   };

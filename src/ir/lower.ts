@@ -12,7 +12,7 @@ import type { ProbeInstance } from '../probes/provider.js';
 import { PROG_TYPE_KPROBE, PT_REGS_ARGS, PT_REGS_RAX } from '../probes/uprobe.js';
 import { FunctionBuilder } from './function-builder.js';
 import { IrFunction, VReg } from './ir.js';
-import { bpfMapName, GLOBALS_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
+import { bpfMapName, GLOBALS_MAP, LOST_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
 import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
 
 export class CompileError extends SourceError {
@@ -600,7 +600,25 @@ export class ProgramLowering {
     }
     b.place(submit);
     b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+    const sent = b.label('jsent');
+    b.ja(sent);
     b.place(skip);
+    this.countLost(b.const(1));
+    b.place(sent);
+  }
+
+  /** When a ring buffer write failed (`result` != 0), count it in this CPU's lost counter. */
+  private countLost(result: VReg): void {
+    const b = this.b;
+    const ok = b.label('sent');
+    b.jmp('jeq', result, 0, ok);
+    const key = b.zeroed(4, 'key');
+    const p = b.call(Helper.map_lookup_elem, [{ map: LOST_MAP }, { fp: key }])!;
+    b.jmp('jeq', p, 0, ok);
+    const n = b.ldx('dw', p, 0);
+    b.alu('add', n, 1);
+    b.stx('dw', p, 0, n);
+    b.place(ok);
   }
 
   /** The type a record carries for an integer argument: registers are 64-bit. */
@@ -639,7 +657,8 @@ export class ProgramLowering {
       if (v.mem) this.copy(buf + f.offset, v.mem.off, round8(sizeOf(f.type)));
       else b.stx('dw', 'fp', buf + f.offset, this.scalar(v.a));
     });
-    b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }], false);
+    const r = b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }])!;
+    this.countLost(r);
   }
 
   // ---- expressions: scalars ------------------------------------------------------------------
