@@ -674,10 +674,10 @@ class Checker {
     if (types.some((t) => t === undefined)) return;
     for (let i = 0; i < keys.length; i++) {
       const t = types[i]!;
-      if (t.kind === 'void' || t.kind === 'aggregate' || t.kind === 'stack' && false) this.error(`${typeName(t)} cannot be used as a map key`, keys[i]);
+      if (t.kind === 'void' || t.kind === 'aggregate') this.error(`${typeName(t)} cannot be used as a map key`, keys[i]);
     }
     let key = keys.length === 1 ? types[0]! : { kind: 'tuple' as const, elements: types as Type[] };
-    key = widen64(key.kind === 'bool' ? key : key);
+    key = widen64(key);
     if (info.key === undefined) {
       info.key = key;
       info.keyed = true;
