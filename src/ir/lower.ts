@@ -11,7 +11,7 @@ import type { JmpName } from '../isa/builder.js';
 import type { ProbeInstance } from '../probes/provider.js';
 import { PROG_TYPE_KPROBE, PT_REGS_ARGS, PT_REGS_RAX } from '../probes/uprobe.js';
 import { FunctionBuilder } from './function-builder.js';
-import { IrFunction, VReg } from './ir.js';
+import { CallArg, IrFunction, VReg } from './ir.js';
 import { bpfMapName, GLOBALS_MAP, LOST_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
 import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
 
@@ -40,6 +40,8 @@ type Val = { k: 'reg'; v: VReg; type: Type } | { k: 'mem'; off: number; type: Ty
 
 const SIZE_NAMES: Record<number, SizeName> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
 const BPF_ANY = 0;
+/** Records bigger than this that contain str() are built in the ring buffer, not on the stack. */
+const RESERVE_THRESHOLD = 192;
 const round8 = (n: number): number => Math.max(8, (n + 7) & ~7);
 const isStringy = (t: Type): boolean => (t.kind === 'special' && (t.name === 'timestamp' || t.name === 'inet')) || t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
 const isSigned = (t: Type | undefined): boolean => !!t && t.kind === 'int' && t.signed;
@@ -635,31 +637,64 @@ export class ProgramLowering {
    */
   private record(make: (fields: RecordField[], size: number) => Parameters<RecordTable['add']>[0], args: ast.Expr[]): void {
     const b = this.b;
+    // str() of a pointer can be read straight into the record; everything else string-like is
+    // evaluated to the stack first, so the layout follows what it really is.
+    const direct = (a: ast.Expr): boolean => a.kind === 'Call' && a.name === 'str' && a.args[0] !== undefined && a.args[0].kind !== 'PositionalParam' && !isStringy(this.typeOf(a.args[0]));
     const vals = args.map((a) => {
       const t = this.typeOf(a);
+      if (direct(a)) return { a, str: this.strCallSize(a as ast.CallExpr) };
       return isStringy(t) ? { a, mem: this.memory(a) } : { a, type: this.recordIntType(a, t) };
     });
     const fields: RecordField[] = [];
     let off = RECORD_HEADER;
     for (const v of vals) {
-      const type = v.mem ? v.mem.type : v.type!;
+      const type = v.str !== undefined ? strType(v.str) : v.mem ? v.mem.type : v.type!;
       const a = v.a;
       const format = a.kind === 'Call' && a.name === 'strftime' && a.args[0]?.kind === 'String' ? a.args[0].value : undefined;
       fields.push(format !== undefined ? { type, offset: off, format } : { type, offset: off });
-      off += round8(v.mem ? sizeOf(type) : 8);
+      off += round8(v.str !== undefined || v.mem ? sizeOf(type) : 8);
     }
     const spec = make(fields, off);
     const id = this.script.records.add(spec);
+    if (vals.some((v) => v.str !== undefined) && off > RESERVE_THRESHOLD) {
+      // Big records with strings are built in the ring buffer itself (bpf_ringbuf_reserve), so
+      // they do not compete for the 512-byte stack.
+      const rec = b.call(Helper.ringbuf_reserve, [{ map: RINGBUF_MAP }, { imm: off }, { imm: 0 }])!;
+      const full = b.label('rfull'), done = b.label('rdone');
+      b.jmp('jeq', rec, 0, full);
+      b.stx('dw', rec, 0, b.const(id));
+      vals.forEach((v, i) => {
+        const f = fields[i];
+        if (v.str !== undefined) {
+          for (let o = 0; o < round8(v.str); o += 8) b.st('dw', rec, f.offset + o, 0);
+          const dst = b.mov(rec);
+          b.alu('add', dst, f.offset);
+          this.strCall(v.a as ast.CallExpr, { off: 0, size: v.str, base: dst });
+        } else if (v.mem) {
+          const size = round8(sizeOf(f.type));
+          for (let o = 0; o < size; o += 8) b.stx('dw', rec, f.offset + o, b.ldx('dw', 'fp', v.mem.off + o));
+        } else b.stx('dw', rec, f.offset, this.scalar(v.a));
+      });
+      b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+      b.ja(done);
+      b.place(full);
+      this.countLost(b.const(1));
+      b.place(done);
+      return;
+    }
+    const strs = vals.map((v) => (v.str !== undefined ? this.memory(v.a) : undefined));
     const buf = b.frame.alloc(off, b.loc, 'output record');
     b.stx('dw', 'fp', buf, b.const(id));
     vals.forEach((v, i) => {
       const f = fields[i];
-      if (v.mem) this.copy(buf + f.offset, v.mem.off, round8(sizeOf(f.type)));
+      const mem = v.mem ?? strs[i];
+      if (mem) this.copy(buf + f.offset, mem.off, Math.min(round8(sizeOf(f.type)), round8(sizeOf(mem.type))));
       else b.stx('dw', 'fp', buf + f.offset, this.scalar(v.a));
     });
     const r = b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }])!;
     this.countLost(r);
   }
+
 
   // ---- expressions: scalars ------------------------------------------------------------------
 
@@ -1124,7 +1159,14 @@ export class ProgramLowering {
    * str(p[, n]) into a zeroed buffer. `into` gives the destination (a map key slot of `intoSize`
    * bytes) so the string is read in place instead of into a temporary and copied.
    */
-  private strCall(e: ast.CallExpr, into?: { off: number; size: number }): { off: number; type: Type } {
+  /** Bytes of the string str(p[, n]) produces. */
+  private strCallSize(e: ast.CallExpr): number {
+    const limit = e.args[1] ? Number(this.constInt(e.args[1])) : this.script.strlen;
+    const size = Math.min(Math.max(1, limit), this.script.strlen);
+    return e.type?.kind === 'string' ? e.type.size : size;
+  }
+
+  private strCall(e: ast.CallExpr, into?: { off: number; size: number; base?: VReg }): { off: number; type: Type } {
     const b = this.b;
     const arg = e.args[0];
     if (!arg) this.fail('str() takes a pointer', e.span);
@@ -1133,19 +1175,21 @@ export class ProgramLowering {
     const resultSize = into ? into.size : (e.type?.kind === 'string' ? e.type.size : size);
     size = Math.min(size, resultSize);
     const off = into ? into.off : b.zeroed(resultSize, 'string');
+    /** The destination as a helper argument: the stack slot, or the register base (ring buffer). */
+    const dstArg = (): CallArg => (into?.base ? into.base : { fp: off });
     if (arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args') {
       const f = this.argField(arg);
       if (f.dataLoc) {
         const loc = b.ldx('w', this.ctx!, f.offset);
         b.alu('and', loc, 0xffff);
         b.alu('add', loc, this.ctx!);
-        b.call(Helper.probe_read_kernel_str, [{ fp: off }, { imm: size }, loc], false);
+        b.call(Helper.probe_read_kernel_str, [dstArg(), { imm: size }, loc], false);
         return { off, type: strType(resultSize) };
       }
       if (f.arrayLength !== undefined) {
         const p = b.mov(this.ctx!);
         b.alu('add', p, f.offset);
-        b.call(Helper.probe_read_kernel_str, [{ fp: off }, { imm: Math.min(size, f.size) }, p], false);
+        b.call(Helper.probe_read_kernel_str, [dstArg(), { imm: Math.min(size, f.size) }, p], false);
         return { off, type: strType(resultSize) };
       }
     }
@@ -1161,7 +1205,7 @@ export class ProgramLowering {
     const fromArgs = arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args';
     const space = arg.type?.kind === 'pointer' ? arg.type.addrSpace : undefined;
     const userSpace = (fromArgs && this.instance.argsAddrSpace === 'user') || space === 'user' || (space === undefined && this.instance.argsAddrSpace === 'user');
-    b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [{ fp: off }, { imm: size }, p], false);
+    b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [dstArg(), { imm: size }, p], false);
     return { off, type: strType(resultSize) };
   }
 
