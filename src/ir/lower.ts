@@ -9,9 +9,10 @@ import { Helper } from '../isa/helpers.js';
 import type { SizeName } from '../isa/builder.js';
 import type { JmpName } from '../isa/builder.js';
 import type { ProbeInstance } from '../probes/provider.js';
+import { PROG_TYPE_KPROBE, PT_REGS_ARGS, PT_REGS_RAX } from '../probes/uprobe.js';
 import { FunctionBuilder } from './function-builder.js';
-import { IrFunction, VReg } from './ir.js';
-import { bpfMapName, GLOBALS_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
+import { CallArg, IrFunction, VReg } from './ir.js';
+import { bpfMapName, GLOBALS_MAP, LOST_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
 import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
 
 export class CompileError extends SourceError {
@@ -39,8 +40,10 @@ type Val = { k: 'reg'; v: VReg; type: Type } | { k: 'mem'; off: number; type: Ty
 
 const SIZE_NAMES: Record<number, SizeName> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
 const BPF_ANY = 0;
+/** Records bigger than this that contain str() are built in the ring buffer, not on the stack. */
+const RESERVE_THRESHOLD = 192;
 const round8 = (n: number): number => Math.max(8, (n + 7) & ~7);
-const isStringy = (t: Type): boolean => (t.kind === 'special' && t.name === 'timestamp') || t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
+const isStringy = (t: Type): boolean => (t.kind === 'special' && (t.name === 'timestamp' || t.name === 'inet')) || t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
 const isSigned = (t: Type | undefined): boolean => !!t && t.kind === 'int' && t.signed;
 
 export class ProgramLowering {
@@ -329,6 +332,16 @@ export class ProgramLowering {
       const t = m.keyTypes[i];
       const at = off + m.keyOffsets[i];
       if (isStringy(t)) {
+        // comm fills its 16 bytes in place: no temporary and no copy.
+        if ((k.kind === 'Builtin' || (k.kind === 'Call' && k.args.length === 0)) && k.name === 'comm' && t.kind === 'string' && t.size >= 16) {
+          b.call(Helper.get_current_comm, [{ fp: at }, { imm: 16 }], false);
+          return;
+        }
+        // So is str(): the key is already zeroed past the string.
+        if (k.kind === 'Call' && k.name === 'str' && t.kind === 'string' && k.args[0]?.kind !== 'PositionalParam' && !isStringy(this.typeOf(k.args[0]))) {
+          this.strCall(k, { off: at, size: t.size });
+          return;
+        }
         const src = this.memory(k);
         this.convert(at, t, src.off, src.type);
       } else {
@@ -589,7 +602,25 @@ export class ProgramLowering {
     }
     b.place(submit);
     b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+    const sent = b.label('jsent');
+    b.ja(sent);
     b.place(skip);
+    this.countLost(b.const(1));
+    b.place(sent);
+  }
+
+  /** When a ring buffer write failed (`result` != 0), count it in this CPU's lost counter. */
+  private countLost(result: VReg): void {
+    const b = this.b;
+    const ok = b.label('sent');
+    b.jmp('jeq', result, 0, ok);
+    const key = b.zeroed(4, 'key');
+    const p = b.call(Helper.map_lookup_elem, [{ map: LOST_MAP }, { fp: key }])!;
+    b.jmp('jeq', p, 0, ok);
+    const n = b.ldx('dw', p, 0);
+    b.alu('add', n, 1);
+    b.stx('dw', p, 0, n);
+    b.place(ok);
   }
 
   /** The type a record carries for an integer argument: registers are 64-bit. */
@@ -606,30 +637,64 @@ export class ProgramLowering {
    */
   private record(make: (fields: RecordField[], size: number) => Parameters<RecordTable['add']>[0], args: ast.Expr[]): void {
     const b = this.b;
+    // str() of a pointer can be read straight into the record; everything else string-like is
+    // evaluated to the stack first, so the layout follows what it really is.
+    const direct = (a: ast.Expr): boolean => a.kind === 'Call' && a.name === 'str' && a.args[0] !== undefined && a.args[0].kind !== 'PositionalParam' && !isStringy(this.typeOf(a.args[0]));
     const vals = args.map((a) => {
       const t = this.typeOf(a);
+      if (direct(a)) return { a, str: this.strCallSize(a as ast.CallExpr) };
       return isStringy(t) ? { a, mem: this.memory(a) } : { a, type: this.recordIntType(a, t) };
     });
     const fields: RecordField[] = [];
     let off = RECORD_HEADER;
     for (const v of vals) {
-      const type = v.mem ? v.mem.type : v.type!;
+      const type = v.str !== undefined ? strType(v.str) : v.mem ? v.mem.type : v.type!;
       const a = v.a;
       const format = a.kind === 'Call' && a.name === 'strftime' && a.args[0]?.kind === 'String' ? a.args[0].value : undefined;
       fields.push(format !== undefined ? { type, offset: off, format } : { type, offset: off });
-      off += round8(v.mem ? sizeOf(type) : 8);
+      off += round8(v.str !== undefined || v.mem ? sizeOf(type) : 8);
     }
     const spec = make(fields, off);
     const id = this.script.records.add(spec);
+    if (vals.some((v) => v.str !== undefined) && off > RESERVE_THRESHOLD) {
+      // Big records with strings are built in the ring buffer itself (bpf_ringbuf_reserve), so
+      // they do not compete for the 512-byte stack.
+      const rec = b.call(Helper.ringbuf_reserve, [{ map: RINGBUF_MAP }, { imm: off }, { imm: 0 }])!;
+      const full = b.label('rfull'), done = b.label('rdone');
+      b.jmp('jeq', rec, 0, full);
+      b.stx('dw', rec, 0, b.const(id));
+      vals.forEach((v, i) => {
+        const f = fields[i];
+        if (v.str !== undefined) {
+          for (let o = 0; o < round8(v.str); o += 8) b.st('dw', rec, f.offset + o, 0);
+          const dst = b.mov(rec);
+          b.alu('add', dst, f.offset);
+          this.strCall(v.a as ast.CallExpr, { off: 0, size: v.str, base: dst });
+        } else if (v.mem) {
+          const size = round8(sizeOf(f.type));
+          for (let o = 0; o < size; o += 8) b.stx('dw', rec, f.offset + o, b.ldx('dw', 'fp', v.mem.off + o));
+        } else b.stx('dw', rec, f.offset, this.scalar(v.a));
+      });
+      b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+      b.ja(done);
+      b.place(full);
+      this.countLost(b.const(1));
+      b.place(done);
+      return;
+    }
+    const strs = vals.map((v) => (v.str !== undefined ? this.memory(v.a) : undefined));
     const buf = b.frame.alloc(off, b.loc, 'output record');
     b.stx('dw', 'fp', buf, b.const(id));
     vals.forEach((v, i) => {
       const f = fields[i];
-      if (v.mem) this.copy(buf + f.offset, v.mem.off, round8(sizeOf(f.type)));
+      const mem = v.mem ?? strs[i];
+      if (mem) this.copy(buf + f.offset, mem.off, Math.min(round8(sizeOf(f.type)), round8(sizeOf(mem.type))));
       else b.stx('dw', 'fp', buf + f.offset, this.scalar(v.a));
     });
-    b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }], false);
+    const r = b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }])!;
+    this.countLost(r);
   }
+
 
   // ---- expressions: scalars ------------------------------------------------------------------
 
@@ -842,6 +907,11 @@ export class ProgramLowering {
       case 'ncpus': return b.const(this.script.ncpus);
       case 'rand': return b.call(Helper.get_prandom_u32, [])!;
       case 'cgroup': return b.call(Helper.get_current_cgroup_id, [])!;
+      case 'arg0': case 'arg1': case 'arg2': case 'arg3': case 'arg4': case 'arg5': case 'retval': {
+        if (this.instance.progType !== PROG_TYPE_KPROBE) return this.fail(`builtin ${name} is not available in ${this.instance.name}`, e.span);
+        const off = name === 'retval' ? PT_REGS_RAX : PT_REGS_ARGS[Number(name.slice(3))];
+        return b.ldx('dw', this.ctx!, off, name);
+      }
       case 'probe': {
         let id = this.script.probeNames.indexOf(this.instance.name);
         if (id < 0) id = this.script.probeNames.push(this.instance.name) - 1;
@@ -932,7 +1002,42 @@ export class ProgramLowering {
           return { off, type: strType(16) };
         }
         if (name === 'probe') return this.memory({ kind: 'String', value: this.instance.name, span: e.span });
+        if (name === 'func' && (this.instance.attach.kind === 'uprobe' || this.instance.attach.kind === 'uretprobe')) {
+          return this.memory({ kind: 'String', value: this.instance.attach.symbol, span: e.span });
+        }
         if (e.kind === 'Call' && name === 'str') return this.strCall(e);
+        if (e.kind === 'Call' && name === 'ntop' && e.args.length === 1) {
+          // { u64 family; u8 addr[16] }: an integer is an IPv4 address in network byte order.
+          const off = b.zeroed(24, 'inet');
+          const t = this.typeOf(e.args[0]);
+          if (t.kind === 'array' && (t.length === 4 || t.length === 16)) {
+            const src = this.memory(e.args[0]);
+            b.st('dw', 'fp', off, t.length === 4 ? 2 : 10);
+            this.copy(off + 8, src.off, t.length);
+          } else {
+            b.st('dw', 'fp', off, 2);
+            b.stx('w', 'fp', off + 8, this.scalar(e.args[0]));
+          }
+          return { off, type: { kind: 'special', name: 'inet', size: 24 } };
+        }
+        if (e.kind === 'Call' && name === 'buf') {
+          // Its u32 length, then the data (the buffer type is size + 4 bytes).
+          const t = this.typeOf(e);
+          const size = t.kind === 'buffer' ? t.size : 64;
+          const off = b.zeroed(size + 4, 'buffer');
+          const a = e.args[0];
+          const at = this.typeOf(a);
+          if (isStringy(at)) {
+            const src = this.memory(a);
+            this.copy(off + 4, src.off, Math.min(size, sizeOf(src.type)));
+          } else {
+            const fromArgs = a.kind === 'FieldAccess' && a.expr.kind === 'Builtin' && a.expr.name === 'args';
+            const user = (fromArgs && this.instance.argsAddrSpace === 'user') || (at.kind === 'pointer' && at.addrSpace === 'user');
+            b.call(user ? Helper.probe_read_user : Helper.probe_read_kernel, [{ fp: off + 4 }, { imm: size }, this.scalar(a)], false);
+          }
+          b.st('w', 'fp', off, size);
+          return { off, type: { kind: 'buffer', size } };
+        }
         if (e.kind === 'Call' && name === 'strftime') {
           // Userspace formats it: the record carries the nanoseconds (the format is in the spec).
           const off = b.zeroed(16, 'timestamp');
@@ -1050,27 +1155,41 @@ export class ProgramLowering {
   }
 
   /** str(p[, n]): copy a NUL-terminated string from kernel or user memory (or a data_loc field). */
-  private strCall(e: ast.CallExpr): { off: number; type: Type } {
+  /**
+   * str(p[, n]) into a zeroed buffer. `into` gives the destination (a map key slot of `intoSize`
+   * bytes) so the string is read in place instead of into a temporary and copied.
+   */
+  /** Bytes of the string str(p[, n]) produces. */
+  private strCallSize(e: ast.CallExpr): number {
+    const limit = e.args[1] ? Number(this.constInt(e.args[1])) : this.script.strlen;
+    const size = Math.min(Math.max(1, limit), this.script.strlen);
+    return e.type?.kind === 'string' ? e.type.size : size;
+  }
+
+  private strCall(e: ast.CallExpr, into?: { off: number; size: number; base?: VReg }): { off: number; type: Type } {
     const b = this.b;
     const arg = e.args[0];
     if (!arg) this.fail('str() takes a pointer', e.span);
     const limit = e.args[1] ? Number(this.constInt(e.args[1])) : this.script.strlen;
-    const size = Math.min(Math.max(1, limit), this.script.strlen);
-    const resultSize = (e.type?.kind === 'string' ? e.type.size : size);
-    const off = b.zeroed(resultSize, 'string');
+    let size = Math.min(Math.max(1, limit), this.script.strlen);
+    const resultSize = into ? into.size : (e.type?.kind === 'string' ? e.type.size : size);
+    size = Math.min(size, resultSize);
+    const off = into ? into.off : b.zeroed(resultSize, 'string');
+    /** The destination as a helper argument: the stack slot, or the register base (ring buffer). */
+    const dstArg = (): CallArg => (into?.base ? into.base : { fp: off });
     if (arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args') {
       const f = this.argField(arg);
       if (f.dataLoc) {
         const loc = b.ldx('w', this.ctx!, f.offset);
         b.alu('and', loc, 0xffff);
         b.alu('add', loc, this.ctx!);
-        b.call(Helper.probe_read_kernel_str, [{ fp: off }, { imm: size }, loc], false);
+        b.call(Helper.probe_read_kernel_str, [dstArg(), { imm: size }, loc], false);
         return { off, type: strType(resultSize) };
       }
       if (f.arrayLength !== undefined) {
         const p = b.mov(this.ctx!);
         b.alu('add', p, f.offset);
-        b.call(Helper.probe_read_kernel_str, [{ fp: off }, { imm: Math.min(size, f.size) }, p], false);
+        b.call(Helper.probe_read_kernel_str, [dstArg(), { imm: Math.min(size, f.size) }, p], false);
         return { off, type: strType(resultSize) };
       }
     }
@@ -1086,7 +1205,7 @@ export class ProgramLowering {
     const fromArgs = arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args';
     const space = arg.type?.kind === 'pointer' ? arg.type.addrSpace : undefined;
     const userSpace = (fromArgs && this.instance.argsAddrSpace === 'user') || space === 'user' || (space === undefined && this.instance.argsAddrSpace === 'user');
-    b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [{ fp: off }, { imm: size }, p], false);
+    b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [dstArg(), { imm: size }, p], false);
     return { off, type: strType(resultSize) };
   }
 
@@ -1151,6 +1270,10 @@ export class ProgramLowering {
 
   /** The semantic type, or a best guess where semantic analysis left none. */
   typeOf(e: ast.Expr): Type {
+    // A uprobe's func is known at compile time: bpfkit carries it as a string, not an address.
+    if (e.kind === 'Builtin' && e.name === 'func' && (this.instance.attach.kind === 'uprobe' || this.instance.attach.kind === 'uretprobe')) {
+      return strType(this.instance.attach.symbol.length + 1);
+    }
     if (e.type) return e.type;
     switch (e.kind) {
       case 'String': return strType(Buffer.byteLength(e.value, 'latin1') + 1);

@@ -17,7 +17,10 @@ import { canonicalProvider, defaultResolver, globToRegExp, probeTypeName, type P
 import type { IntType, StructTypeT, Type } from './types.js';
 import { BOOL, I64, U64, VOID, int, ptr, sizeOf, str, tupleLayout, typeName, alignOf } from './types.js';
 import { isBuiltinName } from './names.js';
-import { expandMacros } from './macros.js';
+import { expandDefines, expandMacros } from './macros.js';
+import { parseExpression } from './parser.js';
+import { expandImports } from './imports.js';
+import { headerDefines, resolveConstant } from './header-constants.js';
 
 export class SemanticError extends SourceError {
   constructor(message: string, span: Span, file: string, source?: string) {
@@ -44,6 +47,10 @@ export interface AnalyseOptions {
   resolver?: ProbeContextResolver;
   /** Tracepoint formats for the default resolver (default: tracefs, loaded lazily). */
   tracepoints?: TracepointSource;
+  /** Directory `import` paths are relative to (default: the script's directory, or cwd for stdin). */
+  importBase?: string;
+  /** Kernel enum constants (BTF), e.g. TCP_FIN_WAIT1, SKB_DROP_REASON_NOT_SPECIFIED. */
+  constants?: (name: string) => bigint | undefined;
   /** Kernel struct types (BTF), for casts like `(struct task_struct *)`. */
   structs?: (keyword: 'struct' | 'union' | 'enum', name: string) => StructTypeT | undefined;
 }
@@ -81,6 +88,8 @@ export interface AnalysedProgram {
   warnings: Warning[];
   /** Script-defined structs/unions, laid out. */
   structs: Map<string, StructTypeT>;
+  /** Script-defined enums: enum name -> value -> enumerator name (for printf's %s). */
+  enums: Map<string, Map<bigint, string>>;
 }
 
 const CONFIG_KEYS = new Set([
@@ -197,10 +206,12 @@ class Checker {
   private probeInfos: ProbeInfo[] = [];
   private warnings: Warning[] = [];
   private structs = new Map<string, StructTypeT>();
-  private enums = new Map<string, bigint>();
+  private enums = new Map<string, { value: bigint; enumName: string }>();
+  private enumTables = new Map<string, Map<bigint, string>>();
   private resolver: ProbeContextResolver;
   private config: Record<string, string | bigint | boolean> = {};
   private maxStrlen = 1024;
+  private defaultStrlen = 64;
 
   // Per-pass state.
   private final = false;
@@ -217,13 +228,17 @@ class Checker {
   }
 
   private error(message: string, node: { span: Span }): never {
-    throw new SemanticError(message, node.span, this.file, this.source);
+    const o = this.origin;
+    throw new SemanticError(message, node.span, o?.file ?? this.file, o ? o.source : this.source);
   }
+
+  /** The imported file the probe being checked came from, if any. */
+  private origin?: { file: string; source: string };
 
   private warn(message: string, node: { span: Span }): void {
     if (!this.final) return;
-    const file = this.file;
-    const source = this.source;
+    const file = this.origin?.file ?? this.file;
+    const source = this.origin ? this.origin.source : this.source;
     const span = node.span;
     if (this.warnings.some((w) => w.message === message && w.span.line === span.line && w.span.column === span.column)) return;
     this.warnings.push({
@@ -233,13 +248,17 @@ class Checker {
   }
 
   run(): AnalysedProgram {
+    expandImports(this.program, (m, n) => this.error(m, n), { baseDir: this.options.importBase });
     this.cDefinitions();
     this.configBlock();
     this.mapDecls();
+    expandDefines(this.program, (t) => parseExpression(t));
     expandMacros(this.program, (m, n) => this.error(m, n));
     for (const p of this.program.probes) {
+      this.origin = p.origin;
       this.probeInfos.push({ probe: p, contexts: p.attachPoints.map((ap) => this.resolve(ap)), variables: new Map() });
     }
+    this.origin = undefined;
     // Fixed point: repeat while passes learn new types (bounded: each pass can only settle more).
     for (let pass = 0; pass < 8; pass++) {
       this.changed = false;
@@ -249,7 +268,7 @@ class Checker {
     this.final = true;
     this.pass();
     for (const info of this.probeInfos) for (const [k, v] of info.variables) info.variables.set(k, stripType(v));
-    return { program: this.program, maps: this.maps, probes: this.probeInfos, config: this.config, warnings: this.warnings, structs: this.structs };
+    return { program: this.program, maps: this.maps, probes: this.probeInfos, config: this.config, warnings: this.warnings, structs: this.structs, enums: this.enumTables };
   }
 
   private pass(): void {
@@ -259,6 +278,7 @@ class Checker {
       this.scopes = [{ vars: new Set() }];
       this.loopDepth = 0;
       const p = info.probe;
+      this.origin = p.origin;
       if (p.predicate) {
         const t = this.expr(p.predicate);
         if (t) this.condition(t, p.predicate, 'predicate');
@@ -277,11 +297,14 @@ class Checker {
       if (d.kind !== 'CStruct') continue;
       if (d.keyword === 'enum') {
         let next = 0n;
+        const table = new Map<bigint, string>();
         for (const e of d.enumerators) {
           const v = e.value ?? next;
-          this.enums.set(e.name, v);
+          this.enums.set(e.name, { value: v, enumName: d.name });
+          if (!table.has(v)) table.set(v, e.name);
           next = v + 1n;
         }
+        this.enumTables.set(d.name, table);
         continue;
       }
       const fields: StructTypeT['fields'] = [];
@@ -289,7 +312,9 @@ class Checker {
       let size = 0;
       let maxAlign = 1;
       for (const f of d.fields) {
-        const t = this.resolveType(f.type);
+        let t = this.resolveType(f.type);
+        // As with BTF, char arrays are strings.
+        if (t.kind === 'array' && f.type.kind === 'ArrayType' && f.type.element.kind === 'NamedType' && /^(unsigned |signed )?char$/.test(f.type.element.name)) t = str(t.length);
         const a = alignOf(t);
         maxAlign = Math.max(maxAlign, a);
         if (d.keyword === 'struct') off = Math.ceil(off / a) * a;
@@ -318,6 +343,7 @@ class Checker {
       if (key === 'max_strlen') {
         if (v.kind !== 'Integer') this.error('max_strlen must be an integer', v);
         this.maxStrlen = Number(v.value);
+        this.defaultStrlen = Number(v.value);
       }
       if (['max_map_keys', 'log_size', 'max_bpf_progs', 'max_cat_bytes', 'max_probes', 'on_stack_limit', 'perf_rb_pages'].includes(key) && v.kind !== 'Integer') {
         this.error(`${key} must be an integer`, v);
@@ -648,10 +674,10 @@ class Checker {
     if (types.some((t) => t === undefined)) return;
     for (let i = 0; i < keys.length; i++) {
       const t = types[i]!;
-      if (t.kind === 'void' || t.kind === 'aggregate' || t.kind === 'stack' && false) this.error(`${typeName(t)} cannot be used as a map key`, keys[i]);
+      if (t.kind === 'void' || t.kind === 'aggregate') this.error(`${typeName(t)} cannot be used as a map key`, keys[i]);
     }
     let key = keys.length === 1 ? types[0]! : { kind: 'tuple' as const, elements: types as Type[] };
-    key = widen64(key.kind === 'bool' ? key : key);
+    key = widen64(key);
     if (info.key === undefined) {
       info.key = key;
       info.keyed = true;
@@ -699,7 +725,10 @@ class Checker {
         return this.call(e, e.name, [], mapValue);
       }
       case 'Identifier': {
-        if (this.enums.has(e.name)) return literalType(this.enums.get(e.name)!);
+        const en = this.enums.get(e.name);
+        if (en) return { ...literalType(en.value), enumName: en.enumName };
+        const kc = this.options.constants?.(e.name) ?? this.headerConstant(e.name);
+        if (kc !== undefined) return literalType(kc);
         const rule = FUNCTIONS[e.name];
         if (rule?.bare && rule.min === 0) return this.call(e, e.name, [], mapValue);
         if (rule) this.error(`${e.name}() requires arguments; call it with parentheses`, e);
@@ -880,6 +909,7 @@ class Checker {
       unsafe: !!this.options.unsafe,
       mapValue,
       maxStrlen: this.maxStrlen,
+      defaultStrlen: this.defaultStrlen,
       check: (x) => this.expr(x),
       error: (m, n) => this.error(m, n ?? node),
       warn: (m, n) => this.warn(m, n ?? node),
@@ -939,7 +969,8 @@ class Checker {
         const t = this.expr(e);
         return t?.kind === 'int' ? t.literal : undefined;
       }
-      case 'Identifier': return this.enums.get(e.name);
+      case 'Identifier': return this.enums.get(e.name)?.value ?? this.options.constants?.(e.name) ?? this.headerConstant(e.name);
+      case 'Cast': return this.fold(e.expr);
       case 'Unary': {
         const v = this.fold(e.operand);
         if (v === undefined) return undefined;
@@ -1103,6 +1134,24 @@ class Checker {
     this.error(`Can not access field '${name}' on expression of type '${typeName(base)}'`, node);
   }
 
+  private headerDefs?: Map<string, string>;
+
+  /** An integer constant #defined in an #included system header (AF_INET, O_RDONLY, ...). */
+  private headerConstant(name: string): bigint | undefined {
+    if (!this.headerDefs) {
+      const includes = this.program.cDefinitions.flatMap((d) => (d.kind === 'CInclude' ? [{ path: d.path, system: d.system }] : []));
+      this.headerDefs = includes.length ? headerDefines(includes) : new Map();
+    }
+    if (!this.headerDefs.has(name)) return undefined;
+    return resolveConstant(name, this.headerDefs, (text) => {
+      try {
+        return this.fold(parseExpression(text));
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
   private lookupStruct(name: string): StructTypeT | undefined {
     const mine = this.structs.get(name);
     if (mine) return mine;
@@ -1127,7 +1176,7 @@ class Checker {
       // falls through (unreachable)
       case 'StructType': {
         const name = `${t.keyword} ${t.name}`;
-        if (t.keyword === 'enum') return int(64, false);
+        if (t.keyword === 'enum') return { ...int(64, false), enumName: t.name };
         return this.lookupStruct(name) ?? { kind: 'struct', name, size: 0, fields: [] };
       }
       case 'PointerType': return ptr(this.resolveType(t.target));
@@ -1188,18 +1237,28 @@ function sameIntOrLiteral(a: IntType, b: IntType, written: Type): boolean {
   return a.signed === b.signed || (a.bits === 64 && b.bits === 64);
 }
 
-/** The tracefs-backed TracepointSource (reads the kernel only when a tracepoint is resolved). */
+/**
+ * The tracefs-backed TracepointSource (reads the kernel only when a tracepoint is resolved).
+ * The listing and formats are cached for the process: they only change when modules load.
+ */
+let allTracepoints: string[] | undefined;
+const formats = new Map<string, ReturnType<typeof tracepointFormat>>();
 function tracefsSource(): TracepointSource {
   return {
     list: (pattern) => {
       const [c, e] = pattern.split(':');
       const rc = globToRegExp(c);
       const re = globToRegExp(e);
-      return listTracepoints().filter((n) => {
+      allTracepoints ??= listTracepoints();
+      return allTracepoints.filter((n) => {
         const [a, b] = n.split(':');
         return rc.test(a) && re.test(b);
       });
     },
-    format: (c, n) => tracepointFormat(c, n),
+    format: (c, n) => {
+      let f = formats.get(`${c}:${n}`);
+      if (!f) formats.set(`${c}:${n}`, (f = tracepointFormat(c, n)));
+      return f;
+    },
   };
 }

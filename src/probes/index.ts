@@ -4,8 +4,9 @@ import { beginProvider, endProvider } from './begin-end.js';
 import { intervalProvider } from './interval.js';
 import { ProbeInstance, ProbeProvider } from './provider.js';
 import { tracepointProvider } from './tracepoint.js';
+import { uprobeProvider, uretprobeProvider } from './uprobe.js';
 
-export const PROVIDERS: readonly ProbeProvider[] = [beginProvider, endProvider, tracepointProvider, intervalProvider];
+export const PROVIDERS: readonly ProbeProvider[] = [beginProvider, endProvider, tracepointProvider, intervalProvider, uprobeProvider, uretprobeProvider];
 
 export function providerFor(name: string): ProbeProvider | undefined {
   return PROVIDERS.find((p) => p.names.includes(name));

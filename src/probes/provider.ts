@@ -10,7 +10,8 @@ export type AttachSpec =
   | { kind: 'begin' }
   | { kind: 'end' }
   | { kind: 'tracepoint'; category: string; event: string }
-  | { kind: 'interval'; periodNs: bigint };
+  | { kind: 'interval'; periodNs: bigint }
+  | { kind: 'uprobe' | 'uretprobe'; path: string; symbol: string };
 
 /** One concrete probe after wildcard expansion: compiled into one BPF program. */
 export interface ProbeInstance {

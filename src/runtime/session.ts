@@ -8,12 +8,12 @@ import { Program, VerifierError } from '../kernel/programs.js';
 import { Closeable, closeAll } from '../kernel/cleanup.js';
 import { renderDiagnostic, UserError } from '../diagnostics.js';
 import type { CompiledProgram, CompiledScript } from '../ir/compile.js';
-import { GLOBALS_MAP, RINGBUF_MAP, ScriptMap, bpfMapName } from '../ir/maps.js';
+import { GLOBALS_MAP, LOST_MAP, RINGBUF_MAP, ScriptMap, bpfMapName } from '../ir/maps.js';
 import { RecordField, RecordSpec } from '../ir/records.js';
 import { formatPrintf, parsePrintfFormat, FormatPart } from '../output/printf.js';
 import { strftime } from '../output/strftime.js';
-import { attachedProbesText, exitText, mapText, printValueText } from '../output/text.js';
-import { attachedProbesJson, exitJson, mapJson, messageJson, printValueJson } from '../output/json.js';
+import { attachedProbesText, exitText, lostEventsText, mapText, printValueText } from '../output/text.js';
+import { attachedProbesJson, exitJson, lostEventsJson, mapJson, messageJson, printValueJson } from '../output/json.js';
 import type { MapDump, Value } from '../output/value.js';
 import { attach } from './attach.js';
 import { cString, decodeValue, DecodeContext } from './decode.js';
@@ -32,6 +32,8 @@ export interface SessionOptions {
   dryRun?: boolean;
   /** -c CMD: run it after attaching, stop when it exits. */
   command?: string;
+  /** -p PID: uprobes only in this process. */
+  pid?: number;
   /** config print_maps_on_exit (default true). */
   printMapsOnExit?: boolean;
   /** Script file name and text, for verifier error locations. */
@@ -107,11 +109,15 @@ export class Session {
       }
       const probes = this.loaded.length;
       for (const l of this.loaded) {
-        const a = attach(l.compiled.instance, l.program);
+        const a = attach(l.compiled.instance, l.program, this.options.pid);
         if (a) this.attachments.push(a);
       }
       if (!this.options.quiet) this.emit(this.options.format === 'json' ? attachedProbesJson(probes) : attachedProbesText(probes));
       const done = new Promise<void>((resolve) => { this.resolveDone = resolve; });
+      // A pending promise does not keep Node alive; without records to read (no ring buffer
+      // watch) the process would exit right after attaching. Tracing runs until told to stop.
+      const keepAlive = setInterval(() => {}, 1 << 30);
+      void done.then(() => clearInterval(keepAlive));
       const onSignal = (): void => { this.finish(); };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
@@ -131,6 +137,7 @@ export class Session {
       this.drain();
       this.accepting = true;
       this.runOneShot('end', true);
+      this.reportLost();
       if (this.options.printMapsOnExit !== false) this.printMapsAtExit();
       return this.exitCode;
     } finally {
@@ -143,8 +150,8 @@ export class Session {
     this.child.on('exit', () => { this.drain(); this.finish(); });
   }
 
-  /** Run every begin (or end) program once, then read what they emitted. */
-  private runOneShot(kind: 'begin' | 'end', force = false): void {
+  /** Run every begin (or end) program once, then read what they emitted (after load()). */
+  runOneShot(kind: 'begin' | 'end', force = false): void {
     for (const l of this.loaded) {
       if (l.compiled.instance.attach.kind !== kind) continue;
       if (this.finished && !force) return;
@@ -241,6 +248,19 @@ export class Session {
 
   private dump(m: ScriptMap): MapDump {
     return dumpMap(m, this.maps.get(bpfMapName(m.name))!, this.ctx);
+  }
+
+  /** Records the ring buffer had no room for, summed over CPUs (bpftrace's "Lost N events"). */
+  private reportLost(): void {
+    const m = this.maps.get(LOST_MAP);
+    if (!m) return;
+    const n = (m.lookupPerCpu(new Uint8Array(4)) ?? []).reduce((s, b) => s + new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true), 0n);
+    if (n > 0n) this.options.warn(this.options.format === 'json' ? lostEventsJson(n) : lostEventsText(n));
+  }
+
+  /** Every @map's current contents (after load()). */
+  dumpMaps(): MapDump[] {
+    return this.script.maps.map((m) => this.dump(m));
   }
 
   private printMapsAtExit(): void {

@@ -3,13 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SourceError } from '../../src/diagnostics.js';
 import { parse } from '../../src/lang/parser.js';
 import { analyse, type AnalyseOptions } from '../../src/lang/semantic.js';
 import { typeName, type Type } from '../../src/lang/types.js';
 import { tracepointArgs, canonicalProvider } from '../../src/lang/probe-context.js';
 import { tracepointFormat } from '../../src/kernel/tracefs.js';
 import type * as A from '../../src/lang/ast.js';
-import { needs } from '../support/environment.js';
+import { needs, needsPrograms } from '../support/environment.js';
 import { fakeTracepoints } from './fake-tracepoints.js';
 
 function run(src: string, opts: AnalyseOptions = {}) {
@@ -136,6 +141,9 @@ BEGIN { $x = add_one(1); $a = 10; $y = add_one($a); $z = one; @b = 5; bump($a, @
   const stmts = prog.probes[0].body.statements as A.AssignStmt[];
   assert.equal(stmts[0].value.kind, 'BlockExpr');
   assert.equal(r.maps.get('@b')!.value && typeName(r.maps.get('@b')!.value!), 'int64');
+  // Types pass through typeof(): the documented p_cast example.
+  assert.deepEqual(vars('macro p_cast(a, b) { (a*)b }\nBEGIN { $p = p_cast(typeof(uint8), -1); }'), { $p: 'uint8 *' });
+  assert.throws(() => run('macro bad($x) { $x++ }\nBEGIN { @x = 1; bad(@x); }'), /Macro bad expects a scratch variable for parameter \$x/);
 });
 
 test('every expression gets a type', () => {
@@ -180,4 +188,114 @@ test('args of real tracepoints match bpftrace -lv field lists', needs('bpftrace'
     const field = args.fields[args.fields.length - 1].name;
     assert.doesNotThrow(() => analyse(parse(`tracepoint:${tp} { @[args.${field}] = count(); }`)));
   }
+});
+
+test('script structs, unions and enums: C layout, char arrays as strings, enums print with %s', () => {
+  const src = `struct MyStruct { int a; char name[16]; int y[4]; struct MyStruct *next; unsigned long long z; }
+union U { int i; char c[8]; }
+enum custom { CUSTOM_ENUM = 3, OTHER };
+kprobe:dummy { $ptr = (struct MyStruct *)arg0; $st = *$ptr; $c = $ptr->name; $y = $ptr.y[0]; $n = $ptr->next->z; $o = offsetof(struct MyStruct, z); $sz = sizeof(struct MyStruct); $us = sizeof(union U); $e = OTHER; printf("%d %s\\n", $e, CUSTOM_ENUM); }`;
+  const prog = parse(src);
+  const r = analyse(prog, { source: src });
+  const v = Object.fromEntries([...r.probes[0].variables].map(([k, t]) => [k, typeName(t)]));
+  assert.deepEqual(v, { $ptr: 'struct MyStruct *', $st: 'struct MyStruct', $c: 'string[16]', $y: 'int32', $n: 'uint64', $o: 'uint64', $sz: 'uint64', $us: 'uint64', $e: 'int8' });
+  const s = r.structs.get('struct MyStruct')!;
+  assert.deepEqual(s.fields.map((f) => [f.name, f.offset]), [['a', 0], ['name', 4], ['y', 20], ['next', 40], ['z', 48]]);
+  assert.equal(s.size, 56);
+  assert.equal(r.structs.get('union U')!.size, 8);
+  assert.deepEqual([...r.enums.get('custom')!], [[3n, 'CUSTOM_ENUM'], [4n, 'OTHER']]);
+  const lits = (prog.probes[0].body.statements as A.AssignStmt[]).filter((x) => x.kind === 'Assign' && (x.value.kind === 'Offsetof' || x.value.kind === 'Sizeof')).map((x) => x.value.type);
+  assert.deepEqual(lits.map((t) => t?.kind === 'int' && t.literal), [48n, 56n, 8n]);
+});
+
+test('imports merge .bt scripts (macros, maps, probes) once, imported probes first; errors name the imported file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-import-'));
+  try {
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'helpers.bt'), 'import "more.bt";\nmacro greet() { print("hello") }\nlet @h = lruhash(10);\nBEGIN { @h[1] = 1; }\n');
+    writeFileSync(join(dir, 'more.bt'), 'END { print(@h); }\n');
+    writeFileSync(join(dir, 'bad.bt'), 'BEGIN {\n  $x = "a" + 1;\n}\n');
+    const src = 'import "helpers.bt";\nimport "helpers.bt";\nBEGIN { greet(); }';
+    const prog = parse(src, { file: join(dir, 'main.bt') });
+    const r = analyse(prog, { source: src });
+    assert.deepEqual(prog.probes.map((p) => [p.attachPoints[0].raw, p.origin ? p.origin.file.slice(dir.length + 1) : 'main']), [['END', 'more.bt'], ['BEGIN', 'helpers.bt'], ['BEGIN', 'main']]);
+    assert.equal(r.maps.get('@h')!.declared!.bpfType, 'lruhash');
+    const bad = 'import "bad.bt";\nBEGIN { }';
+    assert.throws(() => analyse(parse(bad), { source: bad, importBase: dir }), (e: unknown) => {
+      assert.equal((e as SourceError).render(), `${join(dir, 'bad.bt')}:2:8: error: Type mismatch for '+': comparing 'string[2]' with 'int8'\n  $x = "a" + 1;\n       ^~~~~~~`);
+      return true;
+    });
+    const missing = 'import "nope.bt";\nBEGIN { }';
+    assert.throws(() => analyse(parse(missing), { source: missing, importBase: dir }), /Import not found: nope.bt/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('#define constants are substituted in probes; BTF-style constants come from options.constants', () => {
+  const src = '#define RED "\\033[31m"\n#define N 10\n#define M (N * 2)\nBEGIN { $r = RED; @x = lhist(1, 0, M, 1); $t = TCP_CLOSE; }';
+  const prog = parse(src);
+  const r = analyse(prog, { source: src, constants: (n) => (n === 'TCP_CLOSE' ? 7n : undefined) });
+  const v = r.probes[0].variables;
+  assert.equal(typeName(v.get('$r')!), 'string[6]');
+  const lh = r.maps.get('@x')!.value!;
+  assert.deepEqual(lh.kind === 'aggregate' && lh.params, [0n, 20n, 1n]);
+  assert.equal(typeName(v.get('$t')!), 'int8');
+});
+
+test('the installed bpftrace tools analyse, except where they need kernel BTF types', needs('bpftrace'), () => {
+  const problems: string[] = [];
+  for (const f of readdirSync('/usr/sbin').filter((x) => x.endsWith('.bt'))) {
+    const src = readFileSync(join('/usr/sbin', f), 'utf8');
+    try {
+      analyse(parse(src, { file: f, defines: ['BPFTRACE_HAVE_BTF'] }), { source: src });
+    } catch (e) {
+      const m = (e as Error).message;
+      // Kernel structs and enums come from BTF, which semantic analysis takes as a plug-in.
+      if (!/^Unknown struct\/union|^Unknown identifier: '(TASK_RUNNING|TCP_\w+)'/.test(m)) problems.push(`${f}: ${m}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('every script of the oracle suite (valid bpftrace, current syntax) passes analysis', () => {
+  const dir = fileURLToPath(new URL('../../../test/lang/oracle/scripts', import.meta.url));
+  const scripts = readdirSync(dir).filter((f) => f.endsWith('.bt'));
+  assert.ok(scripts.length >= 50, `${scripts.length} scripts`);
+  const failures: string[] = [];
+  for (const f of scripts) {
+    const src = readFileSync(join(dir, f), 'utf8').replace(/@COMM@/g, 'workload').replace(/@WORKLOAD@/g, '/tmp/workload');
+    const sidecar = join(dir, f.replace(/\.bt$/, '.json'));
+    const side = existsSync(sidecar) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as { args?: string[]; flags?: string[] }) : {};
+    try {
+      analyse(parse(src, { file: f }), { source: src, params: side.args ?? [], unsafe: (side.flags ?? []).includes('--unsafe') });
+    } catch (e) {
+      failures.push(e instanceof SourceError ? e.render() : String(e));
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('integer #defines of included system headers resolve (checked against the C compiler)', needsPrograms('gcc'), () => {
+  const src = '#include <sys/socket.h>\n#include <fcntl.h>\nBEGIN { $a = AF_INET; $b = AF_INET6; $c = O_RDONLY | O_CREAT | O_TRUNC; unroll(AF_INET) { } }';
+  const prog = parse(src);
+  analyse(prog, { source: src });
+  const stmts = prog.probes[0].body.statements as A.AssignStmt[];
+  const values = stmts.slice(0, 3).map((s) => (s.value.type?.kind === 'int' ? s.value.type.literal : undefined));
+  // The same constants as gcc's preprocessor sees them.
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-hc-'));
+  let out: string;
+  try {
+    writeFileSync(join(dir, 'c.c'), '#include <sys/socket.h>\n#include <fcntl.h>\n#include <stdio.h>\nint main(void) { printf("%d %d %d", AF_INET, AF_INET6, O_RDONLY | O_CREAT | O_TRUNC); return 0; }\n');
+    assert.equal(spawnSync('gcc', ['-o', join(dir, 'c'), join(dir, 'c.c')]).status, 0);
+    out = spawnSync(join(dir, 'c'), { encoding: 'utf8' }).stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.deepEqual(values.map(String), out.trim().split(' '));
+});
+
+test('str() sizes: 64 by default, config max_strlen, explicit lengths capped', () => {
+  assert.deepEqual(vars('kprobe:f { $a = str(arg0); $b = str(arg0, 100); $c = str(arg0, 5000); }'), { $a: 'string[64]', $b: 'string[101]', $c: 'string[1024]' });
+  assert.deepEqual(vars('config = { max_strlen = 200 }\nkprobe:f { $a = str(arg0); $c = str(arg0, 5000); }'), { $a: 'string[200]', $c: 'string[200]' });
 });

@@ -103,3 +103,11 @@ test('user errors are one message and exit 1, never a stack', () => {
   assert.equal(r2.code, 1);
   assert.match(r2.err, /^stdin:1:1: error: .*probe type/i);
 });
+
+test('printf with more strings than the stack holds is built in the ring buffer', needs(), () => {
+  const s = Array.from({ length: 8 }, () => 'str(args->filename)').join(', ');
+  const fmt = Array.from({ length: 8 }, () => '%s').join('|');
+  const r = bpfkit('-q', '-e', `tracepoint:syscalls:sys_enter_openat /comm == "cat" && str(args->filename) == "/etc/hostname"/ { printf("${fmt}|%s\\n", ${s}, comm); }`, '-c', '/usr/bin/cat /etc/hostname');
+  assert.equal(r.code, 0, r.err);
+  assert.ok(r.out.includes(`${Array(8).fill('/etc/hostname').join('|')}|cat\n`), r.out);
+});

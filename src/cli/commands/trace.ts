@@ -8,12 +8,8 @@ import { UserError } from '../../diagnostics.js';
 import { parse } from '../../lang/parser.js';
 import { analyse } from '../../lang/semantic.js';
 import { compileScript, CompiledScript } from '../../ir/compile.js';
-import { formatIr } from '../../ir/ir.js';
-import { disassembleKernel } from '../../isa/disassembler.js';
-import { slotOffsets } from '../../isa/instruction.js';
 import { Session } from '../../runtime/session.js';
-import { listTracepoints } from '../../kernel/tracefs.js';
-import { globToRegExp } from '../../probes/tracepoint.js';
+// -l and -d load what they need on demand: every module imported here is paid by every run.
 
 const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [ARGS...]
   -e PROGRAM      program text
@@ -21,7 +17,7 @@ const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [
   -o FILE         write output to FILE
   -q              quiet: no "Attached N probes" line
   -c CMD          run CMD after attaching; stop when it exits
-  -p PID          target process (accepted for compatibility)
+  -p PID          target process (uprobes fire only in it)
   -l [PATTERN]    list tracepoints matching PATTERN
   -d              print the AST, IR and final instructions (with script lines), then exit
   -v              verbose: full verifier log on errors
@@ -32,7 +28,9 @@ class UsageError extends UserError {
   override render(): string { return `${this.message}\n${USAGE}`; }
 }
 
-function listProbes(pattern: string | undefined): string {
+async function listProbes(pattern: string | undefined): Promise<string> {
+  const { listTracepoints } = await import('../../kernel/tracefs.js');
+  const { globToRegExp } = await import('../../probes/tracepoint.js');
   const all = listTracepoints().map((t) => `tracepoint:${t}`);
   const builtin = ['BEGIN', 'END'];
   if (!pattern) return [...builtin, ...all].join('\n') + '\n';
@@ -41,7 +39,10 @@ function listProbes(pattern: string | undefined): string {
   return [...builtin, ...all].filter((n) => re.test(n)).join('\n') + '\n';
 }
 
-function debugListing(script: CompiledScript, ast: unknown): string {
+async function debugListing(script: CompiledScript, ast: unknown): Promise<string> {
+  const { formatIr } = await import('../../ir/ir.js');
+  const { disassembleKernel } = await import('../../isa/disassembler.js');
+  const { slotOffsets } = await import('../../isa/instruction.js');
   const out: string[] = ['AST:', JSON.stringify(ast, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2), ''];
   for (const p of script.programs) {
     out.push(`IR for ${p.instance.name}:`, formatIr(p.ir), '');
@@ -83,7 +84,7 @@ const trace: Command = {
     }
     const { values: o, positionals } = parsed;
     if (o.h || o.help) { process.stdout.write(USAGE); return 0; }
-    if (o.l) { process.stdout.write(listProbes(o.e ?? positionals[0])); return 0; }
+    if (o.l) { process.stdout.write(await listProbes(o.e ?? positionals[0])); return 0; }
     const format = o.f ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`invalid output format '${format}' (text or json)`);
     let source: string, file: string, positional: string[];
@@ -97,14 +98,14 @@ const trace: Command = {
     const analysed = analyse(ast, { source, params: positional });
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
-    const script = compileScript(ast, { source, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined });
-    if (o.d) { process.stdout.write(debugListing(script, ast)); return 0; }
+    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined });
+    if (o.d) { process.stdout.write(await debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
     const write = (text: string): void => { if (text) writeSync(fd, text); };
     try {
       const session = new Session(script, {
         format, write, warn: (t) => process.stderr.write(t), verbose: o.v, quiet: o.q, dryRun: o['dry-run'],
-        command: o.c, file, source, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
+        command: o.c, file, source, pid: o.p !== undefined ? Number(o.p) : undefined, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
       });
       return await session.run();
     } finally {
