@@ -18,6 +18,8 @@ export interface CompileOptions {
   strlen?: number;
   /** The script text, for locations in -d and error messages. */
   source?: string;
+  /** -p PID: uprobe/usdt targets resolve through this process's mappings, and attach to it only. */
+  pid?: number;
 }
 
 export interface CompiledProgram {
@@ -59,7 +61,7 @@ export function compileScript(program: ast.Program, options: CompileOptions = {}
     for (const ap of probe.attachPoints) {
       let instances: ProbeInstance[];
       try {
-        instances = expandAttachPoint(ap.provider, ap.parts, ap.raw);
+        instances = expandAttachPoint(ap.provider, ap.parts, ap.raw, { pid: options.pid });
       } catch (e) {
         if (e instanceof CompileError) throw e;
         const err = new CompileError((e as Error).message.replace(`${ap.raw}: `, ''), ap.span);

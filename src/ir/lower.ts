@@ -13,6 +13,7 @@ import { FunctionBuilder } from './function-builder.js';
 import { IrFunction, VReg } from './ir.js';
 import { bpfMapName, GLOBALS_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
 import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
+import { isMemoryAccess, LoweringHost, probeBuiltin, readMemoryBuffer, readMemoryScalar } from './probe-values.js';
 
 export class CompileError extends SourceError {
   constructor(message: string, span: ast.Span) { super(message, span); this.name = 'CompileError'; }
@@ -53,6 +54,11 @@ export class ProgramLowering {
   constructor(readonly probe: ast.Probe, readonly instance: ProbeInstance, readonly script: ScriptContext, name: string) {
     this.b = new FunctionBuilder(name);
     this.exitLabel = this.b.label('exit');
+  }
+
+  /** Probe values and kernel memory reads are lowered in probe-values.ts through this. */
+  private get host(): LoweringHost {
+    return { b: this.b, instance: this.instance, scalar: (e) => this.scalar(e), context: () => this.ctx!, fail: (m, s) => this.fail(m, s) };
   }
 
   lower(): IrFunction {
@@ -561,7 +567,8 @@ export class ProgramLowering {
       }
       case 'Binary': return this.binary(e);
       case 'Unary': {
-        if (e.op === '*' || e.op === '&') this.fail(`pointer ${e.op === '*' ? 'dereference' : 'address-of'} is not supported yet`, e.span);
+        if (e.op === '*') return readMemoryScalar(this.host, e);
+        if (e.op === '&') this.fail('pointer address-of is not supported yet', e.span);
         const v = this.scalar(e.operand);
         if (e.op === '-') b.emit({ op: 'neg', dst: v });
         else if (e.op === '~') b.alu('xor', v, -1);
@@ -588,6 +595,7 @@ export class ProgramLowering {
         return v;
       }
       case 'FieldAccess': return this.field(e);
+      case 'Index': return isMemoryAccess(e) ? readMemoryScalar(this.host, e) : this.fail('indexing this expression is not supported here', e.span);
       case 'Sizeof': return b.const(e.type?.kind === 'int' && e.type.literal !== undefined ? e.type.literal : 0);
       case 'BlockExpr': {
         this.block(e.statements);
@@ -732,7 +740,11 @@ export class ProgramLowering {
         if (id < 0) id = this.script.probeNames.push(this.instance.name) - 1;
         return b.const(id);
       }
-      default: return this.fail(`builtin ${name} is not supported${e.type ? ` as ${typeName(e.type)}` : ''} here`, e.span);
+      default: {
+        const v = probeBuiltin(this.host, name, e);
+        if (v) return v;
+        return this.fail(`builtin ${name} is not supported${e.type ? ` as ${typeName(e.type)}` : ''} here`, e.span);
+      }
     }
   }
 
@@ -746,6 +758,7 @@ export class ProgramLowering {
 
   /** `args.NAME` for tracepoints: a load from the trace record at the field's offset. */
   private field(e: ast.FieldAccess): VReg {
+    if (isMemoryAccess(e)) return readMemoryScalar(this.host, e);
     const f = this.argField(e);
     const b = this.b;
     if (f.arrayLength !== undefined || f.dataLoc) this.fail(`args.${f.name} is not an integer; use str()`, e.span);
@@ -829,7 +842,9 @@ export class ProgramLowering {
         });
         return { off, type: { kind: 'tuple', elements: types } };
       }
+      case 'Index': if (isMemoryAccess(e)) return readMemoryBuffer(this.host, e); break;
       case 'FieldAccess': {
+        if (isMemoryAccess(e)) return readMemoryBuffer(this.host, e);
         const f = this.argField(e);
         if (f.arrayLength !== undefined) {
           const off = b.zeroed(f.size, 'array');

@@ -192,7 +192,8 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   leader_comm: { min: 0, max: 1, bare: true, type(env) { checkAll(env); return str(16); } },
   leader_tid: { min: 0, max: 1, bare: true, type(env) { checkAll(env); return U32; } },
   ppid: { min: 0, max: 1, bare: true, type(env) { checkAll(env); return U32; } },
-  curtask: simple(U64),
+  // A pointer to the current task_struct; `->` resolves the struct from kernel BTF.
+  curtask: simple(ptr({ kind: 'struct', name: 'struct task_struct', size: 0, fields: [] }, 'kernel')),
   rand: simple(U32),
   cgroup: simple(U64),
   cpid: simple(U32),

@@ -15,7 +15,7 @@ import { strftime } from '../output/strftime.js';
 import { attachedProbesText, exitText, mapText, printValueText } from '../output/text.js';
 import { attachedProbesJson, exitJson, mapJson, messageJson, printValueJson } from '../output/json.js';
 import type { MapDump } from '../output/value.js';
-import { attach } from './attach.js';
+import { attach, checkAttachable } from './attach.js';
 import { decodeValue, DecodeContext } from './decode.js';
 import { dumpMap } from './map-dump.js';
 import { RingBufReader } from '../kernel/readers/ringbuf.js';
@@ -81,6 +81,7 @@ export class Session {
     new DataView(start.buffer).setBigUint64(0, process.hrtime.bigint() === 0n ? 0n : monotonicNs(), true);
     this.maps.get(GLOBALS_MAP)?.update(new Uint8Array(4), start);
     for (const compiled of this.script.programs) {
+      if (!this.options.dryRun) checkAttachable(compiled.instance);
       try {
         const program = Program.load(
           { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL' },

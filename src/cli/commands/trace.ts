@@ -12,8 +12,9 @@ import { formatIr } from '../../ir/ir.js';
 import { disassembleKernel } from '../../isa/disassembler.js';
 import { slotOffsets } from '../../isa/instruction.js';
 import { Session } from '../../runtime/session.js';
-import { listTracepoints } from '../../kernel/tracefs.js';
-import { globToRegExp } from '../../probes/tracepoint.js';
+import { listProbes as listAllProbes } from '../../probes/list.js';
+import { kernelStructType } from '../../btf/struct-types.js';
+import { probeContextResolver } from '../../probes/context-resolver.js';
 
 const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [ARGS...]
   -e PROGRAM      program text
@@ -21,8 +22,9 @@ const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [
   -o FILE         write output to FILE
   -q              quiet: no "Attached N probes" line
   -c CMD          run CMD after attaching; stop when it exits
-  -p PID          target process (accepted for compatibility)
-  -l [PATTERN]    list tracepoints matching PATTERN
+  -p PID          target process: uprobe/usdt targets resolve in its mappings; probes fire only in it
+  -l [PATTERN]    list probes matching PATTERN (tracepoint:, rawtracepoint:, software:, hardware:,
+                  uprobe:PATH:GLOB, usdt:PATH:GLOB, kprobe:/fentry: where the kernel allows them)
   -d              print the AST, IR and final instructions (with script lines), then exit
   -v              verbose: full verifier log on errors
   --dry-run       compile, load and verify, attach nothing
@@ -32,13 +34,15 @@ class UsageError extends UserError {
   override render(): string { return `${this.message}\n${USAGE}`; }
 }
 
-function listProbes(pattern: string | undefined): string {
-  const all = listTracepoints().map((t) => `tracepoint:${t}`);
-  const builtin = ['BEGIN', 'END'];
-  if (!pattern) return [...builtin, ...all].join('\n') + '\n';
-  const glob = pattern.includes(':') ? pattern.replace(/^t:/, 'tracepoint:') : `*${pattern}*`;
-  const re = globToRegExp(glob);
-  return [...builtin, ...all].filter((n) => re.test(n)).join('\n') + '\n';
+function listProbes(pattern: string | undefined, pid?: number): string {
+  const names = listAllProbes(pattern, { pid });
+  return names.length ? names.join('\n') + '\n' : '';
+}
+
+function targetPid(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`-p expects a process id, not '${text}'`);
+  return Number(text);
 }
 
 function debugListing(script: CompiledScript, ast: unknown): string {
@@ -83,7 +87,8 @@ const trace: Command = {
     }
     const { values: o, positionals } = parsed;
     if (o.h || o.help) { process.stdout.write(USAGE); return 0; }
-    if (o.l) { process.stdout.write(listProbes(o.e ?? positionals[0])); return 0; }
+    const pid = targetPid(o.p);
+    if (o.l) { process.stdout.write(listProbes(o.e ?? positionals[0], pid)); return 0; }
     const format = o.f ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`invalid output format '${format}' (text or json)`);
     let source: string, file: string, positional: string[];
@@ -94,10 +99,10 @@ const trace: Command = {
       positional = positionals.slice(1);
     } else throw new UsageError('no program given');
     const ast = parse(source, { file });
-    const analysed = analyse(ast, { source, params: positional });
+    const analysed = analyse(ast, { source, params: positional, structs: kernelStructType, resolver: probeContextResolver({ pid }) });
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
-    const script = compileScript(ast, { source, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined });
+    const script = compileScript(ast, { source, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid });
     if (o.d) { process.stdout.write(debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
     const write = (text: string): void => { if (text) writeSync(fd, text); };
