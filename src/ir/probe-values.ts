@@ -108,15 +108,21 @@ function structOf(t: Type): StructTypeT | undefined {
 
 interface Place { addr: VReg; type: Type; field?: StructField; space: 'kernel' | 'user' }
 
-function spaceOf(h: LoweringHost, t: Type): 'kernel' | 'user' {
-  if (t.kind === 'pointer' && t.addrSpace) return t.addrSpace === 'user' ? 'user' : 'kernel';
+/**
+ * Which memory a pointer points into: its type says so when it came from the kernel (curtask,
+ * BTF fields) or a probe's user arguments; a cast keeps the space of what was cast (so
+ * `(struct task_struct *)curtask` stays kernel in a uprobe); otherwise the probe decides.
+ */
+function spaceOf(h: LoweringHost, t: Type, e?: ast.Expr): 'kernel' | 'user' {
+  if (t.kind === 'pointer' && t.addrSpace && t.addrSpace !== 'none') return t.addrSpace;
+  if (e?.kind === 'Cast' && e.expr.type) return spaceOf(h, e.expr.type, e.expr);
   return h.instance.argsAddrSpace === 'user' ? 'user' : 'kernel';
 }
 
 /** Is this expression a read of memory this module lowers (not a tracepoint `args.x`)? */
 export function isMemoryAccess(e: ast.Expr): boolean {
   if (e.kind === 'FieldAccess') return !(e.expr.kind === 'Builtin' && e.expr.name === 'args') || false;
-  if (e.kind === 'Index') return e.expr.type?.kind === 'pointer' || e.expr.type?.kind === 'array' && isMemoryAccess(e.expr);
+  if (e.kind === 'Index') return e.expr.type?.kind === 'pointer' || ((e.expr.type?.kind === 'array' || e.expr.type?.kind === 'string') && isMemoryAccess(e.expr));
   if (e.kind === 'Unary') return e.op === '*';
   return false;
 }
@@ -130,7 +136,7 @@ function place(h: LoweringHost, e: ast.Expr): Place {
     if (baseT?.kind === 'pointer') {
       addr = h.scalar(e.expr);
       st = structOf(baseT.target);
-      space = spaceOf(h, baseT);
+      space = spaceOf(h, baseT, e.expr);
     } else if (baseT?.kind === 'struct') {
       const p = place(h, e.expr);
       addr = p.addr; st = structOf(baseT); space = p.space;
@@ -143,8 +149,12 @@ function place(h: LoweringHost, e: ast.Expr): Place {
   if (e.kind === 'Index') {
     const baseT = e.expr.type;
     let addr: VReg, el: Type, space: 'kernel' | 'user';
-    if (baseT?.kind === 'pointer') { addr = h.scalar(e.expr); el = baseT.target; space = spaceOf(h, baseT); }
-    else if (baseT?.kind === 'array' && isMemoryAccess(e.expr)) { const p = place(h, e.expr); addr = p.addr; el = baseT.element; space = p.space; }
+    if (baseT?.kind === 'pointer') { addr = h.scalar(e.expr); el = baseT.target; space = spaceOf(h, baseT, e.expr); }
+    else if ((baseT?.kind === 'array' || baseT?.kind === 'string') && isMemoryAccess(e.expr)) {
+      const p = place(h, e.expr);
+      addr = p.addr; space = p.space;
+      el = baseT.kind === 'array' ? baseT.element : { kind: 'int', bits: 8, signed: true };
+    }
     else return h.fail('cannot index this expression', e.span);
     const size = sizeOf(el) || 1;
     if (e.index.kind === 'Integer') { if (e.index.value !== 0n) b.alu('add', addr, b.const(e.index.value * BigInt(size))); }
@@ -154,7 +164,7 @@ function place(h: LoweringHost, e: ast.Expr): Place {
   if (e.kind === 'Unary' && e.op === '*') {
     const t = e.operand.type;
     const addr = h.scalar(e.operand);
-    return { addr, type: t?.kind === 'pointer' ? t.target : { kind: 'int', bits: 64, signed: false }, space: t ? spaceOf(h, t) : 'kernel' };
+    return { addr, type: t?.kind === 'pointer' ? t.target : { kind: 'int', bits: 64, signed: false }, space: t ? spaceOf(h, t, e.operand) : 'kernel' };
   }
   return h.fail('cannot read memory through this expression', e.span);
 }
