@@ -6,7 +6,7 @@ import { defs, IrFunction, uses } from './ir.js';
 const PURE = new Set(['ctx', 'const', 'ldmap', 'lea', 'alu', 'neg', 'ldx']);
 
 export function eliminateDeadCode(fn: IrFunction): IrFunction {
-  let insns = removeUnreachable(fn.insns);
+  let insns = foldImmediates(removeUnreachable(fn.insns));
   for (;;) {
     const used = new Set<number>();
     for (const i of insns) for (const v of uses(i)) used.add(v.id);
@@ -42,8 +42,53 @@ export function removeUnreachable(insns: IrFunction['insns']): IrFunction['insns
   for (const i of insns) {
     if (i.op === 'label' && targets.has(i.name)) dead = false;
     if (dead && i.op !== 'loop') continue;
+    // A jump to the label that follows anyway is a no-op (`exit()` at the end of a probe).
+    if (i.op === 'label') {
+      for (let j = out.length - 1; j >= 0 && (out[j].op === 'label' || out[j].op === 'loop' || out[j].op === 'ja'); j--) {
+        const o = out[j];
+        if (o.op === 'ja' && o.target === i.name) { out.splice(j, 1); break; }
+        if (o.op === 'ja') break;
+      }
+    }
     out.push(i);
     if (i.op === 'ja' || i.op === 'exit') dead = true;
   }
   return out;
+}
+
+/**
+ * Use immediates where a register only carries a small constant: `x = 5; *p = x` becomes
+ * `*p = 5`, `y += x` becomes `y += 5` (the constant is then dead and removed). Only for virtual
+ * registers with exactly one definition, so the value is the constant on every path.
+ */
+export function foldImmediates(insns: IrFunction['insns']): IrFunction['insns'] {
+  const defCount = new Map<number, number>();
+  const constOf = new Map<number, number>();
+  for (const i of insns) {
+    for (const v of defs(i)) defCount.set(v.id, (defCount.get(v.id) ?? 0) + 1);
+    if (i.op === 'const') {
+      const s = BigInt.asIntN(64, i.value);
+      if (s >= -(2n ** 31n) && s < 2n ** 31n) constOf.set(i.dst.id, Number(s));
+    }
+  }
+  const imm = (v: unknown): number | undefined => {
+    if (typeof v !== 'object' || v === null || !('id' in v)) return undefined;
+    const id = (v as { id: number }).id;
+    return defCount.get(id) === 1 ? constOf.get(id) : undefined;
+  };
+  return insns.map((i) => {
+    if (i.op === 'stx') {
+      const k = imm(i.src);
+      if (k !== undefined) return { op: 'st', size: i.size, base: i.base, off: i.off, imm: k, loc: i.loc };
+    }
+    if (i.op === 'alu' && !i.signed) {
+      const k = imm(i.src);
+      if (k !== undefined) return { ...i, src: k };
+    }
+    if (i.op === 'jmp') {
+      const k = imm(i.b);
+      if (k !== undefined) return { ...i, b: k };
+    }
+    return i;
+  });
 }

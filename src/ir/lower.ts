@@ -41,7 +41,7 @@ type Val = { k: 'reg'; v: VReg; type: Type } | { k: 'mem'; off: number; type: Ty
 const SIZE_NAMES: Record<number, SizeName> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
 const BPF_ANY = 0;
 const round8 = (n: number): number => Math.max(8, (n + 7) & ~7);
-const isStringy = (t: Type): boolean => t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
+const isStringy = (t: Type): boolean => (t.kind === 'special' && t.name === 'timestamp') || t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
 const isSigned = (t: Type | undefined): boolean => !!t && t.kind === 'int' && t.signed;
 
 export class ProgramLowering {
@@ -213,19 +213,57 @@ export class ProgramLowering {
   }
 
   private assignVar(v: ast.Variable, value: ast.Expr): void {
-    const t = v.type ?? value.type ?? this.typeOf(value);
+    const existing = this.vars.get(v.name);
+    if (existing) return this.storeInto(existing.off, existing.type, value);
+    let t = v.type ?? value.type ?? this.typeOf(value);
+    if (isStringy(t)) {
+      // Evaluate first: the variable takes the layout of what is stored (strings at their
+      // semantic size, which covers every later assignment).
+      const src = this.memory(value);
+      if (t.kind !== 'string') t = src.type;
+      const off = this.declareVar(v.name, t);
+      this.convert(off, t, src.off, src.type);
+      return;
+    }
     const off = this.declareVar(v.name, t);
-    this.storeInto(off, this.vars.get(v.name)!.type, value);
+    this.b.stx('dw', 'fp', off, this.scalar(value));
   }
 
   /** Evaluate `value` into the buffer at fp+off holding a value of type `t`. */
   private storeInto(off: number, t: Type, value: ast.Expr): void {
     if (isStringy(t)) {
       const src = this.memory(value);
-      this.copy(off, src.off, Math.min(round8(sizeOf(t)), round8(sizeOf(src.type))));
+      this.convert(off, t, src.off, src.type);
     } else {
       this.b.stx('dw', 'fp', off, this.scalar(value));
     }
+  }
+
+  /**
+   * Copy a value between two layouts of "the same" type: tuples element by element (their
+   * element types, hence offsets, may differ), strings truncated or zero-padded, integers
+   * re-stored at the destination width. `dst` must already be zeroed where it is longer.
+   */
+  private convert(dst: number, dstType: Type, src: number, srcType: Type): void {
+    const b = this.b;
+    if (dstType.kind === 'tuple' && srcType.kind === 'tuple' && dstType.elements.length === srcType.elements.length) {
+      const dl = tupleLayout(dstType.elements), sl = tupleLayout(srcType.elements);
+      dstType.elements.forEach((t, i) => this.convert(dst + dl.offsets[i], t, src + sl.offsets[i], srcType.elements[i]));
+      return;
+    }
+    if (dstType.kind === 'record' && srcType.kind === 'record' && dstType.fields.length === srcType.fields.length) {
+      const dl = tupleLayout(dstType.fields.map((f) => f.type)), sl = tupleLayout(srcType.fields.map((f) => f.type));
+      dstType.fields.forEach((f, i) => this.convert(dst + dl.offsets[i], f.type, src + sl.offsets[i], srcType.fields[i].type));
+      return;
+    }
+    if (!isStringy(dstType) && !isStringy(srcType)) {
+      const ss = Math.min(8, sizeOf(srcType)) || 8, ds = Math.min(8, sizeOf(dstType)) || 8;
+      const v = this.b.vreg();
+      b.emit({ op: 'ldx', size: SIZE_NAMES[ss] ?? 'dw', dst: v, base: 'fp', off: src, signed: isSigned(srcType) && ss < 8 });
+      b.stx(SIZE_NAMES[ds] ?? 'dw', 'fp', dst, v);
+      return;
+    }
+    this.copy(dst, src, Math.min(sizeOf(dstType), sizeOf(srcType)));
   }
 
   private assign(s: ast.AssignStmt): void {
@@ -283,6 +321,13 @@ export class ProgramLowering {
   /** Build a map key on the stack (zeroed, with room for a bucket when bucketed). */
   private mapKey(m: ScriptMap, keys: ast.Expr[], span: ast.Span): number {
     const b = this.b;
+    if (keys.length === 1 && keys[0].kind !== 'Tuple' && m.keyTypes.length > 1 && this.typeOf(keys[0]).kind === 'tuple') {
+      // `@m[$t]` with a tuple value: the same key as `@m[a, b]`.
+      const src = this.memory(keys[0]);
+      const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+      this.convert(off, { kind: 'tuple', elements: m.keyTypes }, src.off, src.type);
+      return off;
+    }
     const flat = keys.length === 1 && keys[0].kind === 'Tuple' ? keys[0].elements : keys;
     if (flat.length !== m.keyTypes.length) this.fail(`${m.name} is used with ${flat.length} keys here but ${m.keyTypes.length} elsewhere`, span);
     const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
@@ -291,7 +336,7 @@ export class ProgramLowering {
       const at = off + m.keyOffsets[i];
       if (isStringy(t)) {
         const src = this.memory(k);
-        this.copy(at, src.off, Math.min(sizeOf(t), sizeOf(src.type)));
+        this.convert(at, t, src.off, src.type);
       } else {
         b.stx(SIZE_NAMES[sizeOf(t)] ?? 'dw', 'fp', at, this.scalar(k));
       }
@@ -300,6 +345,10 @@ export class ProgramLowering {
   }
 
   private keyTypesOf(keys: ast.Expr[]): Type[] {
+    if (keys.length === 1 && keys[0].kind !== 'Tuple') {
+      const t = this.typeOf(keys[0]);
+      if (t.kind === 'tuple') return t.elements.map((x) => (x.kind === 'int' && x.literal !== undefined ? I64 : x.kind === 'string' ? strType(Math.max(x.size, this.script.strlen)) : x));
+    }
     const flat = keys.length === 1 && keys[0].kind === 'Tuple' ? keys[0].elements : keys;
     return flat.map((k) => this.keyType(k));
   }
@@ -342,13 +391,13 @@ export class ProgramLowering {
       : fn === 'lhist' ? call.args.slice(1, 4).map((a) => this.constInt(a)) : [];
     if (fn === 'lhist' && params.length !== 3) this.fail('lhist() takes (value, min, max, step)', call.span);
     if (fn === 'lhist' && params[2] <= 0n) this.fail('lhist() step must be positive', call.args[3].span);
-    if (fn === 'hist' && params[0] !== 0n) this.fail('hist() with a sub-bucket argument is not supported yet', call.args[1].span);
+    if (fn === 'hist' && (params[0] < 0n || params[0] > 5n)) this.fail('hist() bits must be between 0 and 5', call.args[1].span);
     const m = this.scriptMap(ref, call.span, this.keyTypesOf(keys), fn, fn === 'count' ? U64 : (argT.kind === 'int' && argT.literal !== undefined ? I64 : argT), params);
     if (m.kind !== fn) this.fail(`${ref.name} already holds ${m.kind}(), cannot use ${fn}() on it`, call.span);
     const key = this.mapKey(m, keys, call.span);
     const value = fn === 'count' ? undefined : this.scalar(call.args[0]);
     if (fn === 'hist' || fn === 'lhist') {
-      const bucket = fn === 'hist' ? this.log2Bucket(value!) : this.linearBucket(value!, params[0], params[1], params[2]);
+      const bucket = fn === 'hist' ? this.log2Bucket(value!, Number(params[0])) : this.linearBucket(value!, params[0], params[1], params[2]);
       b.stx('dw', 'fp', key + m.keySize, bucket);
     }
     const map = bpfMapName(m.name);
@@ -393,25 +442,43 @@ export class ProgramLowering {
     b.place(done);
   }
 
-  /** bpftrace's log2 slot: 0 for negative, 1 for 0, else 2 + floor(log2(n)). */
-  private log2Bucket(value: VReg): VReg {
+  /**
+   * bpftrace's log2 slot with 2^k sub-buckets (output/histogram.ts log2Slot is the reference):
+   * 0 for negatives, n+1 below 2^(k+1), else ((p-k+1) << k) + ((n >> (p-k)) - 2^k) + 1 where
+   * p = floor(log2 n), found by binary search over shifts.
+   */
+  private log2Bucket(value: VReg, k: number): VReg {
     const b = this.b;
     const out = b.const(0, 'slot');
-    const n = b.mov(value, 'n');
     const done = b.label('h');
-    b.jmp('jslt', n, 0, done);
-    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: 1 });
-    b.jmp('jeq', n, 0, done);
-    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: 2 });
+    b.jmp('jslt', value, 0, done);
+    const small = b.label('h');
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: value });
+    b.alu('add', out, 1);
+    b.jmp('jlt', value, 2 ** (k + 1), done);
+    const n = b.mov(value, 'n');
+    const p = b.const(0, 'p');
     for (const shift of [32, 16, 8, 4, 2, 1]) {
       const t = b.mov(n);
       b.alu('rsh', t, shift);
       const skip = b.label('h');
       b.jmp('jeq', t, 0, skip);
       b.emit({ op: 'alu', wide: true, alu: 'mov', dst: n, src: t });
-      b.alu('add', out, shift);
+      b.alu('add', p, shift);
       b.place(skip);
     }
+    // p >= k+1 here, so the shift p-k is at least 1.
+    const sh = b.mov(p);
+    b.alu('sub', sh, k);
+    const sub = b.mov(value);
+    b.alu('rsh', sub, sh);
+    b.alu('sub', sub, 2 ** k);
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: sh });
+    b.alu('add', out, 1);
+    b.alu('lsh', out, k);
+    b.alu('add', out, sub);
+    b.alu('add', out, 1);
+    b.place(small);
     b.place(done);
     return out;
   }
@@ -444,20 +511,22 @@ export class ProgramLowering {
         case 'printf': return this.printf(e);
         case 'print': return this.print(e);
         case 'exit': {
-          this.record({ kind: 'exit' }, [], []);
+          const code = e.args[0] ? Number(this.constInt(e.args[0])) : 0;
+          this.record(() => ({ kind: 'exit', code }), []);
           this.b.ja(this.exitLabel);
           return;
         }
+        case 'join': return this.join(e);
         case 'clear': case 'zero': {
           const ref = e.args[0];
           if (ref?.kind !== 'Map') this.fail(`${e.name}() takes a map`, e.span);
-          this.record({ kind: e.name, map: ref.name }, [], []);
+          this.record(() => ({ kind: e.name as 'clear' | 'zero', map: ref.name }), []);
           return;
         }
         case 'time': {
           const fmt = e.args[0];
           const format = fmt ? (fmt.kind === 'String' ? fmt.value : this.fail('time() takes a string literal', fmt.span)) : '%H:%M:%S\n';
-          this.record({ kind: 'time', format }, [], []);
+          this.record(() => ({ kind: 'time', format }), []);
           return;
         }
         case 'delete': {
@@ -481,16 +550,7 @@ export class ProgramLowering {
   private printf(e: ast.CallExpr): void {
     const fmt = e.args[0];
     if (fmt?.kind !== 'String') this.fail('printf() takes a string literal format', e.span);
-    const args = e.args.slice(1);
-    const fields: RecordField[] = [];
-    let off = RECORD_HEADER;
-    for (const a of args) {
-      let t = this.typeOf(a);
-      if (t.kind === 'int' && t.literal !== undefined) t = I64;
-      fields.push({ type: t, offset: off });
-      off += round8(isStringy(t) ? sizeOf(t) : 8);
-    }
-    this.record({ kind: 'printf', format: fmt.value, fields, size: off }, args, fields);
+    this.record((fields, size) => ({ kind: 'printf', format: fmt.value, fields, size }), e.args.slice(1));
   }
 
   private print(e: ast.CallExpr): void {
@@ -498,36 +558,83 @@ export class ProgramLowering {
     if (a?.kind === 'Map') {
       const top = e.args[1] ? Number(this.constInt(e.args[1])) : undefined;
       const div = e.args[2] ? Number(this.constInt(e.args[2])) : undefined;
-      this.record({ kind: 'print', map: a.name, top, div }, [], []);
+      this.record(() => ({ kind: 'print', map: a.name, top, div }), []);
       return;
     }
     if (!a) this.fail('print() takes an argument', e.span);
-    let t = this.typeOf(a);
-    if (t.kind === 'int' && t.literal !== undefined) t = I64;
-    const field = { type: t, offset: RECORD_HEADER };
-    this.record({ kind: 'printValue', field, size: RECORD_HEADER + round8(isStringy(t) ? sizeOf(t) : 8) }, [a], [field]);
+    this.record((fields, size) => ({ kind: 'printValue', field: fields[0], size }), [a]);
   }
 
-  /** Emit a ring-buffer record: id, then each argument at its field offset. */
-  private record(spec: Parameters<RecordTable['add']>[0], args: ast.Expr[], fields: RecordField[]): void {
+  /**
+   * join(argv[, delim]): up to 16 strings from a user array of string pointers, built straight
+   * in the ring buffer (ringbuf_reserve) since 16 strings do not fit the 512-byte stack.
+   */
+  private join(e: ast.CallExpr): void {
     const b = this.b;
-    const id = this.script.records.add(spec);
-    const size = 'size' in spec ? spec.size : RECORD_HEADER;
-    const buf = b.frame.alloc(size, b.loc, 'output record');
-    const idReg = b.const(id);
-    b.stx('dw', 'fp', buf, idReg);
-    args.forEach((a, i) => {
-      const f = fields[i];
-      if (isStringy(f.type)) {
-        const size = round8(sizeOf(f.type));
-        for (let o = 0; o < size; o += 8) b.st('dw', 'fp', buf + f.offset + o, 0);
-        const src = this.memory(a);
-        this.copy(buf + f.offset, src.off, Math.min(size, round8(sizeOf(src.type))));
-      } else {
-        b.stx('dw', 'fp', buf + f.offset, this.scalar(a));
-      }
+    const MAX = 16, size = this.script.strlen;
+    const delim = e.args[1] ? (e.args[1].kind === 'String' ? e.args[1].value : this.fail('join() delimiter must be a string literal', e.args[1].span)) : ' ';
+    const id = this.script.records.add({ kind: 'join', delimiter: delim, count: MAX, argSize: size });
+    const total = 16 + MAX * size;
+    const argv = this.scalar(e.args[0]);
+    const rec = b.call(Helper.ringbuf_reserve, [{ map: RINGBUF_MAP }, { imm: total }, { imm: 0 }])!;
+    const skip = b.label('jskip'), submit = b.label('jsub');
+    b.jmp('jeq', rec, 0, skip);
+    b.stx('dw', rec, 0, b.const(id));
+    b.st('dw', rec, 8, 0);
+    const tmp = b.frame.alloc(8, b.loc, 'join pointer');
+    for (let i = 0; i < MAX; i++) {
+      const src = b.mov(argv);
+      b.alu('add', src, 8 * i);
+      b.call(Helper.probe_read_user, [{ fp: tmp }, { imm: 8 }, src], false);
+      const ptr = b.ldx('dw', 'fp', tmp);
+      b.jmp('jeq', ptr, 0, submit);
+      const dst = b.mov(rec);
+      b.alu('add', dst, 16 + i * size);
+      b.call(Helper.probe_read_user_str, [dst, { imm: size }, ptr], false);
+      b.st('dw', rec, 8, i + 1);
+    }
+    b.place(submit);
+    b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+    b.place(skip);
+  }
+
+  /** The type a record carries for an integer argument: registers are 64-bit. */
+  private recordIntType(a: ast.Expr, t: Type): Type {
+    if (t.kind !== 'int') return t;
+    // Arithmetic and variables hold full 64-bit values whatever width inference gave them.
+    const direct = a.kind === 'Builtin' || a.kind === 'FieldAccess' || a.kind === 'Cast' || a.kind === 'Call';
+    return t.literal !== undefined || !direct ? { kind: 'int', bits: 64, signed: t.signed } : { kind: 'int', bits: t.bits, signed: t.signed };
+  }
+
+  /**
+   * Emit a ring-buffer record: the id, then each argument at its field offset. String-like
+   * arguments are evaluated first so the record layout follows what they really are.
+   */
+  private record(make: (fields: RecordField[], size: number) => Parameters<RecordTable['add']>[0], args: ast.Expr[]): void {
+    const b = this.b;
+    const vals = args.map((a) => {
+      const t = this.typeOf(a);
+      return isStringy(t) ? { a, mem: this.memory(a) } : { a, type: this.recordIntType(a, t) };
     });
-    b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: size }, { imm: 0 }], false);
+    const fields: RecordField[] = [];
+    let off = RECORD_HEADER;
+    for (const v of vals) {
+      const type = v.mem ? v.mem.type : v.type!;
+      const a = v.a;
+      const format = a.kind === 'Call' && a.name === 'strftime' && a.args[0]?.kind === 'String' ? a.args[0].value : undefined;
+      fields.push(format !== undefined ? { type, offset: off, format } : { type, offset: off });
+      off += round8(v.mem ? sizeOf(type) : 8);
+    }
+    const spec = make(fields, off);
+    const id = this.script.records.add(spec);
+    const buf = b.frame.alloc(off, b.loc, 'output record');
+    b.stx('dw', 'fp', buf, b.const(id));
+    vals.forEach((v, i) => {
+      const f = fields[i];
+      if (v.mem) this.copy(buf + f.offset, v.mem.off, round8(sizeOf(f.type)));
+      else b.stx('dw', 'fp', buf + f.offset, this.scalar(v.a));
+    });
+    b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }], false);
   }
 
   // ---- expressions: scalars ------------------------------------------------------------------
@@ -595,7 +702,15 @@ export class ProgramLowering {
         return v;
       }
       case 'FieldAccess': return this.field(e);
-      case 'Index': return isMemoryAccess(e) ? readMemoryScalar(this.host, e) : this.fail('indexing this expression is not supported here', e.span);
+      case 'Index': case 'TupleIndex': {
+        if (e.kind === 'Index' && isMemoryAccess(e)) return readMemoryScalar(this.host, e);
+        if (e.kind === 'Index' && this.typeOf(e.expr).kind !== 'tuple') this.fail('indexing arrays and pointers is not supported yet', e.span);
+        const el = e.kind === 'Index' ? this.tupleElement({ kind: 'TupleIndex', expr: e.expr, index: Number(this.constInt(e.index)), span: e.span }) : this.tupleElement(e);
+        const size = sizeOf(el.type);
+        const v = b.vreg();
+        b.emit({ op: 'ldx', size: SIZE_NAMES[size] ?? 'dw', dst: v, base: 'fp', off: el.off, signed: isSigned(el.type) && size < 8 });
+        return v;
+      }
       case 'Sizeof': return b.const(e.type?.kind === 'int' && e.type.literal !== undefined ? e.type.literal : 0);
       case 'BlockExpr': {
         this.block(e.statements);
@@ -752,15 +867,34 @@ export class ProgramLowering {
     switch (e.name) {
       case 'pid': case 'tid': case 'uid': case 'gid': case 'nsecs': case 'elapsed': case 'cpu': case 'ncpus': case 'rand': case 'cgroup':
         return this.builtin(e.name, e);
+      case 'has_key': {
+        const ref = e.args[0];
+        if (ref?.kind !== 'Map') this.fail('has_key() takes a map', e.span);
+        const m = this.scriptMap(ref, e.span);
+        const key = this.mapKey(m, e.args.slice(1), e.span);
+        const p = this.b.call(Helper.map_lookup_elem, [{ map: bpfMapName(m.name) }, { fp: key }])!;
+        return this.bool(p, 'jne');
+      }
+      case 'strncmp': {
+        const n = Number(this.constInt(e.args[2]));
+        return this.strCompare(e.args[0], e.args[1], n, true);
+      }
       default: return this.fail(`function ${e.name}() is not supported here`, e.span);
     }
   }
 
   /** `args.NAME` for tracepoints: a load from the trace record at the field's offset. */
   private field(e: ast.FieldAccess): VReg {
-    if (isMemoryAccess(e)) return readMemoryScalar(this.host, e);
-    const f = this.argField(e);
+    if (isMemoryAccess(e) && this.typeOf(e.expr).kind !== 'record') return readMemoryScalar(this.host, e);
     const b = this.b;
+    if (this.typeOf(e.expr).kind === 'record') {
+      const el = this.recordField(e);
+      const size = sizeOf(el.type);
+      const v = b.vreg();
+      b.emit({ op: 'ldx', size: SIZE_NAMES[size] ?? 'dw', dst: v, base: 'fp', off: el.off, signed: isSigned(el.type) && size < 8 });
+      return v;
+    }
+    const f = this.argField(e);
     if (f.arrayLength !== undefined || f.dataLoc) this.fail(`args.${f.name} is not an integer; use str()`, e.span);
     const size = f.size as 1 | 2 | 4 | 8;
     const v = b.ldx(SIZE_NAMES[size] ?? 'dw', this.ctx!, f.offset, f.name);
@@ -811,8 +945,33 @@ export class ProgramLowering {
           return { off, type: strType(16) };
         }
         if (name === 'probe') return this.memory({ kind: 'String', value: this.instance.name, span: e.span });
+        if (name === 'func' && (this.instance.attach.kind === 'uprobe' && this.instance.attach.symbol !== undefined)) {
+          return this.memory({ kind: 'String', value: this.instance.attach.symbol!, span: e.span });
+        }
         if (e.kind === 'Call' && name === 'str') return this.strCall(e);
+        if (e.kind === 'Call' && name === 'strftime') {
+          // Userspace formats it: the record carries the nanoseconds (the format is in the spec).
+          const off = b.zeroed(16, 'timestamp');
+          b.stx('dw', 'fp', off, this.scalar(e.args[1]));
+          return { off, type: { kind: 'special', name: 'timestamp', size: 16 } };
+        }
         break;
+      }
+      case 'Record': {
+        const parts = e.fields.map((f) => {
+          const t = this.typeOf(f.value);
+          if (isStringy(t)) return { f, mem: this.memory(f.value), type: undefined as Type | undefined };
+          return { f, mem: undefined, type: (t.kind === 'int' ? (t.literal !== undefined ? I64 : t) : t.kind === 'bool' ? t : I64) as Type };
+        });
+        const fields = parts.map((p) => ({ name: p.f.name, type: p.mem ? p.mem.type : p.type! }));
+        const layout = tupleLayout(fields.map((f) => f.type));
+        const off = b.zeroed(layout.size, 'record');
+        parts.forEach((p, i) => {
+          const at = off + layout.offsets[i];
+          if (p.mem) this.convert(at, fields[i].type, p.mem.off, p.mem.type);
+          else b.stx(SIZE_NAMES[sizeOf(fields[i].type)] ?? 'dw', 'fp', at, this.scalar(p.f.value));
+        });
+        return { off, type: { kind: 'record', fields } };
       }
       case 'Variable': {
         const v = this.vars.get(e.name);
@@ -831,19 +990,36 @@ export class ProgramLowering {
         b.place(miss);
         return { off, type: m.valueType };
       }
+      case 'TupleIndex': return this.tupleElement(e);
+      case 'PositionalParam': {
+        const p = this.script.positional[e.index - 1] ?? '';
+        return this.memory({ kind: 'String', value: Buffer.from(p, 'utf8').toString('latin1'), span: e.span });
+      }
       case 'Tuple': {
-        const types = e.elements.map((x) => this.keyType(x));
+        // String-like elements first, so the layout follows what they evaluate to.
+        const parts = e.elements.map((x) => {
+          const t = this.typeOf(x);
+          if (isStringy(t)) return { x, mem: this.memory(x), type: undefined as Type | undefined };
+          const st: Type = t.kind === 'int' ? (t.literal !== undefined ? I64 : t) : t.kind === 'bool' ? t : I64;
+          return { x, mem: undefined, type: st };
+        });
+        const types = parts.map((p) => p.mem ? p.mem.type : p.type!);
         const layout = tupleLayout(types);
         const off = b.zeroed(layout.size, 'tuple');
-        e.elements.forEach((x, i) => {
-          const et = types[i];
-          if (isStringy(et)) { const s = this.memory(x); this.copy(off + layout.offsets[i], s.off, Math.min(sizeOf(et), sizeOf(s.type))); }
-          else b.stx(SIZE_NAMES[sizeOf(et)] ?? 'dw', 'fp', off + layout.offsets[i], this.scalar(x));
+        parts.forEach((p, i) => {
+          const at = off + layout.offsets[i];
+          if (p.mem) this.convert(at, types[i], p.mem.off, p.mem.type);
+          else b.stx(SIZE_NAMES[sizeOf(types[i])] ?? 'dw', 'fp', at, this.scalar(p.x));
         });
         return { off, type: { kind: 'tuple', elements: types } };
       }
-      case 'Index': if (isMemoryAccess(e)) return readMemoryBuffer(this.host, e); break;
+      case 'Index': {
+        if (this.typeOf(e.expr).kind === 'tuple') return this.tupleElement({ kind: 'TupleIndex', expr: e.expr, index: Number(this.constInt(e.index)), span: e.span });
+        if (isMemoryAccess(e)) return readMemoryBuffer(this.host, e);
+        break;
+      }
       case 'FieldAccess': {
+        if (this.typeOf(e.expr).kind === 'record') return this.recordField(e);
         if (isMemoryAccess(e)) return readMemoryBuffer(this.host, e);
         const f = this.argField(e);
         if (f.arrayLength !== undefined) {
@@ -873,6 +1049,24 @@ export class ProgramLowering {
     return this.fail(`cannot use this ${typeName(t)} expression here yet`, e.span);
   }
 
+  /** `t.N`: where element N of a tuple (in a stack buffer) lives. */
+  private tupleElement(e: ast.TupleIndex): { off: number; type: Type } {
+    const base = this.memory(e.expr);
+    if (base.type.kind === 'tuple') {
+      const layout = tupleLayout(base.type.elements);
+      const t = base.type.elements[e.index];
+      if (!t) this.fail(`tuple index ${e.index} is out of range`, e.span);
+      return { off: base.off + layout.offsets[e.index], type: t };
+    }
+    if (base.type.kind === 'record') {
+      const layout = tupleLayout(base.type.fields.map((f) => f.type));
+      const f = base.type.fields[e.index];
+      if (!f) this.fail(`index ${e.index} is out of range`, e.span);
+      return { off: base.off + layout.offsets[e.index], type: f.type };
+    }
+    return this.fail(`cannot index a ${typeName(base.type)}`, e.span);
+  }
+
   /** str(p[, n]): copy a NUL-terminated string from kernel or user memory (or a data_loc field). */
   private strCall(e: ast.CallExpr): { off: number; type: Type } {
     const b = this.b;
@@ -898,17 +1092,35 @@ export class ProgramLowering {
         return { off, type: strType(resultSize) };
       }
     }
+    if (isStringy(this.typeOf(arg)) || arg.kind === 'PositionalParam') {
+      const src = this.memory(arg);
+      this.copy(off, src.off, Math.min(resultSize, sizeOf(src.type), size));
+      if (size <= resultSize) b.st('b', 'fp', off + size - 1, 0);
+      return { off, type: strType(resultSize) };
+    }
     const p = this.scalar(arg);
-    const userSpace = arg.type?.kind === 'pointer' ? arg.type.addrSpace === 'user' : this.instance.argsAddrSpace === 'user';
+    // Pointers read from a syscall's arguments point into the caller's memory, whatever the
+    // declared type says (the format files do not mark __user).
+    const fromArgs = arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args';
+    const space = arg.type?.kind === 'pointer' ? arg.type.addrSpace : undefined;
+    const userSpace = (fromArgs && this.instance.argsAddrSpace === 'user') || space === 'user' || (space === undefined && this.instance.argsAddrSpace === 'user');
     b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [{ fp: off }, { imm: size }, p], false);
     return { off, type: strType(resultSize) };
   }
 
   /** String equality, bytewise up to the first NUL (or the shorter buffer). */
   private strEq(e: ast.BinaryExpr, negate: boolean): VReg {
+    return this.strCompare(e.left, e.right, Infinity, negate);
+  }
+
+  /**
+   * Compare two strings up to the first NUL or `limit` bytes: 1 when equal (0 with `negate`).
+   * strncmp() is the negated form: 0 when equal, as in C.
+   */
+  private strCompare(left: ast.Expr, right: ast.Expr, limit: number, negate: boolean): VReg {
     const b = this.b;
-    const l = this.memory(e.left), r = this.memory(e.right);
-    const n = Math.min(sizeOf(l.type), sizeOf(r.type));
+    const l = this.memory(left), r = this.memory(right);
+    const n = Math.min(sizeOf(l.type), sizeOf(r.type), limit);
     const out = b.const(negate ? 1 : 0);
     const ne = b.label('sne'), eq = b.label('seq'), end = b.label('send');
     for (let i = 0; i < n; i++) {
@@ -922,6 +1134,16 @@ export class ProgramLowering {
     b.place(ne);
     b.place(end);
     return out;
+  }
+
+  /** `r.name` on a record value. */
+  private recordField(e: ast.FieldAccess): { off: number; type: Type } {
+    const base = this.memory(e.expr);
+    if (base.type.kind !== 'record') return this.fail(`${typeName(base.type)} has no field ${e.field}`, e.fieldSpan);
+    const i = base.type.fields.findIndex((f) => f.name === e.field);
+    if (i < 0) this.fail(`${typeName(base.type)} has no field ${e.field}`, e.fieldSpan);
+    const layout = tupleLayout(base.type.fields.map((f) => f.type));
+    return { off: base.off + layout.offsets[i], type: base.type.fields[i].type };
   }
 
   private copy(dst: number, src: number, size: number): void {
@@ -947,6 +1169,10 @@ export class ProgramLowering {
 
   /** The semantic type, or a best guess where semantic analysis left none. */
   typeOf(e: ast.Expr): Type {
+    // A uprobe's func is known at compile time: bpfkit carries it as a string, not an address.
+    if (e.kind === 'Builtin' && e.name === 'func' && (this.instance.attach.kind === 'uprobe' && this.instance.attach.symbol !== undefined)) {
+      return strType(this.instance.attach.symbol!.length + 1);
+    }
     if (e.type) return e.type;
     switch (e.kind) {
       case 'String': return strType(Buffer.byteLength(e.value, 'latin1') + 1);

@@ -9,6 +9,8 @@ export interface RecordField {
   type: Type;
   /** Byte offset in the record (after the 8-byte id). */
   offset: number;
+  /** strftime(): the format, applied in userspace to the nanoseconds carried. */
+  format?: string;
 }
 
 export type RecordSpec =
@@ -18,7 +20,9 @@ export type RecordSpec =
   | { kind: 'clear'; map: string }
   | { kind: 'zero'; map: string }
   | { kind: 'time'; format: string }
-  | { kind: 'exit' };
+  | { kind: 'exit'; code: number }
+  /** join(): u64 count at offset 8, then `count` slots of `argSize` bytes from offset 16. */
+  | { kind: 'join'; delimiter: string; count: number; argSize: number };
 
 export const RECORD_HEADER = 8;
 

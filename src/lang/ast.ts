@@ -132,6 +132,8 @@ export interface Probe {
   attachPoints: AttachPoint[];
   predicate?: Expr;
   body: Block;
+  /** Set on probes merged from an imported file: where their spans point. */
+  origin?: { file: string; source: string };
 }
 
 /**

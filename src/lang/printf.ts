@@ -96,7 +96,7 @@ export function checkFormat(fn: string, fmt: string, args: Type[]): { message: s
     let want: string;
     switch (c) {
       // %s prints anything that has a text form (strings, symbols, stacks, tuples), not numbers.
-      case 's': ok = cls !== 'integer' && cls !== 'pointer'; want = 'string'; break;
+      case 's': ok = (cls !== 'integer' && cls !== 'pointer') || (args[i].kind === 'int' && (args[i] as { enumName?: string }).enumName !== undefined); want = 'string'; break;
       case 'r': case 'rx': case 'rh': ok = cls === 'buffer' || cls === 'string' || args[i].kind === 'array'; want = 'buffer'; break;
       case 'p': ok = cls === 'pointer' || cls === 'integer'; want = 'pointer'; break;
       default: ok = cls === 'integer' || cls === 'pointer'; want = 'integer'; break;

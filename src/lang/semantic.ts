@@ -18,6 +18,7 @@ import type { IntType, StructTypeT, Type } from './types.js';
 import { BOOL, I64, U64, VOID, int, ptr, sizeOf, str, tupleLayout, typeName, alignOf } from './types.js';
 import { isBuiltinName } from './names.js';
 import { expandMacros } from './macros.js';
+import { expandImports } from './imports.js';
 
 export class SemanticError extends SourceError {
   constructor(message: string, span: Span, file: string, source?: string) {
@@ -44,6 +45,8 @@ export interface AnalyseOptions {
   resolver?: ProbeContextResolver;
   /** Tracepoint formats for the default resolver (default: tracefs, loaded lazily). */
   tracepoints?: TracepointSource;
+  /** Directory `import` paths are relative to (default: the script's directory, or cwd for stdin). */
+  importBase?: string;
   /** Kernel struct types (BTF), for casts like `(struct task_struct *)`. */
   structs?: (keyword: 'struct' | 'union' | 'enum', name: string) => StructTypeT | undefined;
 }
@@ -81,6 +84,8 @@ export interface AnalysedProgram {
   warnings: Warning[];
   /** Script-defined structs/unions, laid out. */
   structs: Map<string, StructTypeT>;
+  /** Script-defined enums: enum name -> value -> enumerator name (for printf's %s). */
+  enums: Map<string, Map<bigint, string>>;
 }
 
 const CONFIG_KEYS = new Set([
@@ -197,7 +202,8 @@ class Checker {
   private probeInfos: ProbeInfo[] = [];
   private warnings: Warning[] = [];
   private structs = new Map<string, StructTypeT>();
-  private enums = new Map<string, bigint>();
+  private enums = new Map<string, { value: bigint; enumName: string }>();
+  private enumTables = new Map<string, Map<bigint, string>>();
   private resolver: ProbeContextResolver;
   private config: Record<string, string | bigint | boolean> = {};
   private maxStrlen = 1024;
@@ -217,13 +223,17 @@ class Checker {
   }
 
   private error(message: string, node: { span: Span }): never {
-    throw new SemanticError(message, node.span, this.file, this.source);
+    const o = this.origin;
+    throw new SemanticError(message, node.span, o?.file ?? this.file, o ? o.source : this.source);
   }
+
+  /** The imported file the probe being checked came from, if any. */
+  private origin?: { file: string; source: string };
 
   private warn(message: string, node: { span: Span }): void {
     if (!this.final) return;
-    const file = this.file;
-    const source = this.source;
+    const file = this.origin?.file ?? this.file;
+    const source = this.origin ? this.origin.source : this.source;
     const span = node.span;
     if (this.warnings.some((w) => w.message === message && w.span.line === span.line && w.span.column === span.column)) return;
     this.warnings.push({
@@ -233,13 +243,16 @@ class Checker {
   }
 
   run(): AnalysedProgram {
+    expandImports(this.program, (m, n) => this.error(m, n), { baseDir: this.options.importBase });
     this.cDefinitions();
     this.configBlock();
     this.mapDecls();
     expandMacros(this.program, (m, n) => this.error(m, n));
     for (const p of this.program.probes) {
+      this.origin = p.origin;
       this.probeInfos.push({ probe: p, contexts: p.attachPoints.map((ap) => this.resolve(ap)), variables: new Map() });
     }
+    this.origin = undefined;
     // Fixed point: repeat while passes learn new types (bounded: each pass can only settle more).
     for (let pass = 0; pass < 8; pass++) {
       this.changed = false;
@@ -248,7 +261,8 @@ class Checker {
     }
     this.final = true;
     this.pass();
-    return { program: this.program, maps: this.maps, probes: this.probeInfos, config: this.config, warnings: this.warnings, structs: this.structs };
+    for (const info of this.probeInfos) for (const [k, v] of info.variables) info.variables.set(k, stripType(v));
+    return { program: this.program, maps: this.maps, probes: this.probeInfos, config: this.config, warnings: this.warnings, structs: this.structs, enums: this.enumTables };
   }
 
   private pass(): void {
@@ -258,6 +272,7 @@ class Checker {
       this.scopes = [{ vars: new Set() }];
       this.loopDepth = 0;
       const p = info.probe;
+      this.origin = p.origin;
       if (p.predicate) {
         const t = this.expr(p.predicate);
         if (t) this.condition(t, p.predicate, 'predicate');
@@ -276,11 +291,14 @@ class Checker {
       if (d.kind !== 'CStruct') continue;
       if (d.keyword === 'enum') {
         let next = 0n;
+        const table = new Map<bigint, string>();
         for (const e of d.enumerators) {
           const v = e.value ?? next;
-          this.enums.set(e.name, v);
+          this.enums.set(e.name, { value: v, enumName: d.name });
+          if (!table.has(v)) table.set(v, e.name);
           next = v + 1n;
         }
+        this.enumTables.set(d.name, table);
         continue;
       }
       const fields: StructTypeT['fields'] = [];
@@ -288,7 +306,9 @@ class Checker {
       let size = 0;
       let maxAlign = 1;
       for (const f of d.fields) {
-        const t = this.resolveType(f.type);
+        let t = this.resolveType(f.type);
+        // As with BTF, char arrays are strings.
+        if (t.kind === 'array' && f.type.kind === 'ArrayType' && f.type.element.kind === 'NamedType' && /^(unsigned |signed )?char$/.test(f.type.element.name)) t = str(t.length);
         const a = alignOf(t);
         maxAlign = Math.max(maxAlign, a);
         if (d.keyword === 'struct') off = Math.ceil(off / a) * a;
@@ -308,6 +328,12 @@ class Checker {
       if (!CONFIG_KEYS.has(key)) this.error(`Unrecognized config variable: ${e.key}`, e);
       const v = e.value;
       this.config[key] = v.kind === 'Identifier' ? v.name : v.value;
+      if (['cpp_demangle', 'lazy_symbolication', 'print_maps_on_exit', 'show_debug_info'].includes(key)) {
+        // Boolean settings: true/false or 1/0 (the documented `print_maps_on_exit=0`).
+        const b = v.kind === 'Boolean' ? v.value : v.kind === 'Integer' && (v.value === 0n || v.value === 1n) ? v.value === 1n : undefined;
+        if (b === undefined) this.error(`${key} must be true or false (or 1 or 0)`, v);
+        this.config[key] = b;
+      }
       if (key === 'max_strlen') {
         if (v.kind !== 'Integer') this.error('max_strlen must be an integer', v);
         this.maxStrlen = Number(v.value);
@@ -440,7 +466,7 @@ class Checker {
         return;
       }
       case 'ForMap': {
-        const info = this.useMap(s.map, false);
+        const info = this.useMap(s.map, undefined);
         if (info.keyed === false) this.error(`${s.map.name} has no explicit keys (scalar map), and cannot be used for iteration`, s.map);
         if (info.value?.kind === 'aggregate' && !isIntLikeAgg(info.value)) this.error(`${s.map.name} holds ${typeName(info.value)} values, which cannot be used in a for loop`, s.map);
         if (this.final && (info.key === undefined || info.value === undefined)) this.error(`Undefined map: ${s.map.name}`, s.map);
@@ -541,23 +567,25 @@ class Checker {
         return;
       }
       if (value.kind === 'void') this.error(`Value of type void cannot be assigned to ${name}`, s.value);
-      if (value.kind === 'aggregate') this.error(`${callName(s.value)}() should be directly assigned to a map`, s.value);
-      if (value.kind === 'int') value = strip(value);
+      if (value.kind === 'aggregate') {
+        if (s.value.kind === 'Call') this.error(`${s.value.name}() should be directly assigned to a map`, s.value);
+        this.error(`${typeName(value)} values can not be assigned to variables; cast to an integer first, e.g. (int64)`, s.value);
+      }
       const prev = this.vars.get(name);
       if (!this.declared(name)) this.declare(name);
       if (prev) {
-        if (s.op === null) {
-          const u = unify(prev, value);
+        {
+          const u = unifyVar(prev, value);
           if (!u) this.error(`Type mismatch for ${name}: trying to assign value of type '${typeName(value)}' when variable already contains a value of type '${typeName(prev)}'`, target);
           if (prev.kind === 'int' && value.kind === 'int' && prev.signed !== value.signed && u.kind === 'int' && u.bits === 64 && prev.bits === 64 && value.bits === 64) {
             this.warn(`Type mismatch for ${name}: assigning ${typeName(value)} to ${typeName(prev)} (sign changes)`, s);
           }
           this.setVar(name, u);
         }
-        target.type = this.vars.get(name);
+        target.type = stripType(this.vars.get(name));
       } else {
         this.setVar(name, value);
-        target.type = value;
+        target.type = stripType(value);
       }
       return;
     }
@@ -684,13 +712,14 @@ class Checker {
         const bt = builtinType(e.name, this.contexts, (m) => this.error(m, e));
         if (bt) return bt;
         if (e.name === 'args') {
-          if (this.final) this.error('Could not resolve the type of args (no tracepoint format found)', e);
+          if (this.final) this.error(`Could not resolve the type of args for ${this.contexts.map((c) => c.attachPoint.raw).join(', ')} (no tracepoint format, BTF or DWARF information)`, e);
           return undefined;
         }
         return this.call(e, e.name, [], mapValue);
       }
       case 'Identifier': {
-        if (this.enums.has(e.name)) return literalType(this.enums.get(e.name)!);
+        const en = this.enums.get(e.name);
+        if (en) return { ...literalType(en.value), enumName: en.enumName };
         const rule = FUNCTIONS[e.name];
         if (rule?.bare && rule.min === 0) return this.call(e, e.name, [], mapValue);
         if (rule) this.error(`${e.name}() requires arguments; call it with parentheses`, e);
@@ -701,7 +730,7 @@ class Checker {
         if (!this.declared(e.name)) this.error(`Undefined or undeclared variable: ${e.name}`, e);
         const t = this.vars.get(e.name);
         if (t === undefined && this.final) this.error(`Variable used before it was assigned: ${e.name}`, e);
-        return t;
+        return stripType(t);
       }
       case 'Map': {
         const info = this.useMap(e, false);
@@ -930,7 +959,7 @@ class Checker {
         const t = this.expr(e);
         return t?.kind === 'int' ? t.literal : undefined;
       }
-      case 'Identifier': return this.enums.get(e.name);
+      case 'Identifier': return this.enums.get(e.name)?.value;
       case 'Unary': {
         const v = this.fold(e.operand);
         if (v === undefined) return undefined;
@@ -988,15 +1017,15 @@ class Checker {
     const ri = asInt(r);
     if (!li || !ri) return mismatch();
     if ((op === '/' || op === '%') && right.kind === 'Integer' && right.value === 0n) this.warn('Division by zero (the result is 0 in BPF)', right);
-    if (op === '<<' || op === '>>') return strip(li.literal !== undefined && ri.literal === undefined ? I64 : li);
-    let t = promoteInts(li, ri);
-    // Subtraction yields a signed type (it is addition of a negative number).
-    if (op === '-' && !t.signed) t = int(t.bits, true);
     // Literal arithmetic stays a literal so `1 << 16` or `2 * 1000` still widen freely.
     if (li.literal !== undefined && ri.literal !== undefined) {
       const v = this.fold({ kind: 'Binary', op, span: node.span, opSpan: node.span, left, right });
       if (v !== undefined && v >= -(2n ** 63n) && v < 2n ** 64n) return literalType(v);
     }
+    if (op === '<<' || op === '>>') return strip(li.literal !== undefined ? I64 : li);
+    let t = promoteInts(li, ri);
+    // Subtraction yields a signed type (it is addition of a negative number).
+    if (op === '-' && !t.signed) t = int(t.bits, true);
     return strip(t);
   }
 
@@ -1118,7 +1147,7 @@ class Checker {
       // falls through (unreachable)
       case 'StructType': {
         const name = `${t.keyword} ${t.name}`;
-        if (t.keyword === 'enum') return int(64, false);
+        if (t.keyword === 'enum') return { ...int(64, false), enumName: t.name };
         return this.lookupStruct(name) ?? { kind: 'struct', name, size: 0, fields: [] };
       }
       case 'PointerType': return ptr(this.resolveType(t.target));
@@ -1148,8 +1177,26 @@ class Checker {
   }
 }
 
-function callName(e: A.Expr): string {
-  return e.kind === 'Call' ? e.name : 'value';
+/** A variable's type without the literal marker (the marker only says "so far only literals"). */
+function stripType<T extends Type | undefined>(t: T): T {
+  return (t && t.kind === 'int' && t.literal !== undefined ? strip(t) : t) as T;
+}
+
+/**
+ * Unify a scratch variable's type with a newly assigned value. A variable that so far only held
+ * literals stays flexible: `$a = 1; $a = (uint64)2;` makes $a a uint64 (bpftrace semantics).
+ */
+function unifyVar(prev: Type, value: Type): Type | undefined {
+  if (prev.kind === 'int' && value.kind === 'int' && (prev.literal !== undefined || value.literal !== undefined)) {
+    const p = promoteInts(prev, value);
+    if (prev.literal !== undefined && value.literal !== undefined) {
+      // Still only literals: keep the marker, with the value that needed the wider type.
+      const lit = fits(prev.literal, strip(value)) ? value.literal : prev.literal;
+      return { ...strip(p), literal: lit };
+    }
+    return strip(p);
+  }
+  return unify(prev, value);
 }
 
 function keyList(t: Type): string {

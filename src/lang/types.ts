@@ -34,6 +34,8 @@ export interface IntType {
    * time, so a positive literal can widen to any type that holds it.
    */
   literal?: bigint;
+  /** Set for enum constants and `enum X` values: printf's %s prints the enumerator's name. */
+  enumName?: string;
 }
 
 export interface BoolType { kind: 'bool' }

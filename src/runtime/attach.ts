@@ -37,7 +37,7 @@ export function checkAttachable(instance: ProbeInstance): void {
 }
 
 /** Attach `program` for `instance`; undefined for begin/end (run by the session). */
-export function attach(instance: ProbeInstance, program: Program): Link | undefined {
+export function attach(instance: ProbeInstance, program: Program, pid?: number): Link | undefined {
   const a = instance.attach;
   switch (a.kind) {
     case 'begin': case 'end': return undefined;
@@ -46,7 +46,7 @@ export function attach(instance: ProbeInstance, program: Program): Link | undefi
     case 'interval':
       return PerfEventLink.attach(program, { type: PerfConst.TYPE_SOFTWARE, config: PerfConst.COUNT_SW_CPU_CLOCK, period: a.periodNs, cpus: [0] }, instance.name);
     case 'uprobe':
-      return UprobeLink.attach(program, { path: a.path, offset: a.offset, retprobe: a.retprobe, pid: a.pid, refCtrOffset: a.refCtrOffset });
+      return UprobeLink.attach(program, { path: a.path, offset: a.offset, retprobe: a.retprobe, pid: a.pid ?? pid, refCtrOffset: a.refCtrOffset });
     case 'perf':
       try {
         // With -p, a per-process counter: perf_event_open(pid, cpu -1) follows the task.

@@ -9,14 +9,14 @@ import { Closeable, closeAll } from '../kernel/cleanup.js';
 import { renderDiagnostic, UserError } from '../diagnostics.js';
 import type { CompiledProgram, CompiledScript } from '../ir/compile.js';
 import { GLOBALS_MAP, RINGBUF_MAP, ScriptMap, bpfMapName } from '../ir/maps.js';
-import { RECORD_HEADER, RecordSpec } from '../ir/records.js';
+import { RecordField, RecordSpec } from '../ir/records.js';
 import { formatPrintf, parsePrintfFormat, FormatPart } from '../output/printf.js';
 import { strftime } from '../output/strftime.js';
 import { attachedProbesText, exitText, mapText, printValueText } from '../output/text.js';
 import { attachedProbesJson, exitJson, mapJson, messageJson, printValueJson } from '../output/json.js';
-import type { MapDump } from '../output/value.js';
+import type { MapDump, Value } from '../output/value.js';
 import { attach, checkAttachable } from './attach.js';
-import { decodeValue, DecodeContext } from './decode.js';
+import { cString, decodeValue, DecodeContext } from './decode.js';
 import { dumpMap } from './map-dump.js';
 import { RingBufReader } from '../kernel/readers/ringbuf.js';
 
@@ -32,6 +32,10 @@ export interface SessionOptions {
   dryRun?: boolean;
   /** -c CMD: run it after attaching, stop when it exits. */
   command?: string;
+  /** -p PID: uprobes only in this process. */
+  pid?: number;
+  /** config print_maps_on_exit (default true). */
+  printMapsOnExit?: boolean;
   /** Script file name and text, for verifier error locations. */
   file?: string;
   source?: string;
@@ -66,6 +70,7 @@ export class Session {
   private ctx: DecodeContext;
   private formats = new Map<number, FormatPart[]>();
   private finished = false;
+  private exitCode = 0;
   private accepting = true;
   private resolveDone: (() => void) | undefined;
   private child: ChildProcess | undefined;
@@ -105,7 +110,7 @@ export class Session {
       }
       const probes = this.loaded.length;
       for (const l of this.loaded) {
-        const a = attach(l.compiled.instance, l.program);
+        const a = attach(l.compiled.instance, l.program, this.options.pid);
         if (a) this.attachments.push(a);
       }
       if (!this.options.quiet) this.emit(this.options.format === 'json' ? attachedProbesJson(probes) : attachedProbesText(probes));
@@ -129,8 +134,8 @@ export class Session {
       this.drain();
       this.accepting = true;
       this.runOneShot('end', true);
-      this.printMapsAtExit();
-      return 0;
+      if (this.options.printMapsOnExit !== false) this.printMapsAtExit();
+      return this.exitCode;
     } finally {
       this.close();
     }
@@ -178,13 +183,13 @@ export class Session {
       case 'printf': {
         let parts = this.formats.get(id);
         if (!parts) this.formats.set(id, (parts = parsePrintfFormat(spec.format)));
-        const args = spec.fields.map((f) => decodeValue(f.type, bytes, f.offset, this.ctx, true));
+        const args = spec.fields.map((f) => this.field(f, bytes));
         const text = formatPrintf(parts, args);
         this.emit(json ? messageJson('printf', text) : text);
         break;
       }
       case 'printValue': {
-        const v = decodeValue(spec.field.type, bytes, RECORD_HEADER, this.ctx, true);
+        const v = this.field(spec.field, bytes);
         this.emit(json ? printValueJson(v) : printValueText(v));
         break;
       }
@@ -211,8 +216,26 @@ export class Session {
         this.emit(json ? messageJson('time', text) : text);
         break;
       }
-      case 'exit': this.accepting = false; this.finish(); break;
+      case 'join': {
+        const n = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(8, true));
+        const parts: string[] = [];
+        for (let i = 0; i < Math.min(n, spec.count); i++) parts.push(cString(bytes.subarray(16 + i * spec.argSize, 16 + (i + 1) * spec.argSize)));
+        const text = parts.join(spec.delimiter);
+        this.emit(json ? messageJson('join', text) : text + '\n');
+        break;
+      }
+      case 'exit': this.accepting = false; this.exitCode = spec.code; this.finish(); break;
     }
+  }
+
+  private field(f: RecordField, bytes: Uint8Array): Value {
+    if (f.format !== undefined) {
+      // The program read CLOCK_MONOTONIC (nsecs); shift it onto the wall clock.
+      const ns = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(f.offset, true);
+      const epochNs = BigInt(Date.now()) * 1_000_000n - (monotonicNs() - ns);
+      return { kind: 'timestamp', format: f.format, epochNs };
+    }
+    return decodeValue(f.type, bytes, f.offset, this.ctx, true);
   }
 
   private scriptMap(name: string): ScriptMap | undefined {
@@ -224,7 +247,7 @@ export class Session {
   }
 
   private printMapsAtExit(): void {
-    const dumps = this.script.maps.map((m) => this.dump(m));
+    const dumps = this.script.maps.map((m) => this.dump(m)).filter((d) => d.entries.length > 0);
     this.emit(this.options.format === 'json' ? exitJson(dumps) : exitText(dumps));
   }
 

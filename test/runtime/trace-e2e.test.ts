@@ -101,5 +101,5 @@ test('user errors are one message and exit 1, never a stack', () => {
   assert.doesNotMatch(r.err, /\n\s+at /);
   const r2 = bpfkit('-e', 'nosuch:probe { }');
   assert.equal(r2.code, 1);
-  assert.match(r2.err, /unsupported probe type/);
+  assert.match(r2.err, /^stdin:1:1: error: .*probe type/i);
 });

@@ -8,11 +8,9 @@ import { UserError } from '../../diagnostics.js';
 import { parse } from '../../lang/parser.js';
 import { analyse } from '../../lang/semantic.js';
 import { compileScript, CompiledScript } from '../../ir/compile.js';
-import { formatIr } from '../../ir/ir.js';
-import { disassembleKernel } from '../../isa/disassembler.js';
-import { slotOffsets } from '../../isa/instruction.js';
 import { Session } from '../../runtime/session.js';
-import { listProbes as listAllProbes } from '../../probes/list.js';
+// -l and -d load what they need on demand: every module imported here is paid by every run.
+// (BTF is read only when a script names a kernel struct or a BTF-typed probe.)
 import { kernelStructType } from '../../btf/struct-types.js';
 import { probeContextResolver } from '../../probes/context-resolver.js';
 
@@ -34,7 +32,8 @@ class UsageError extends UserError {
   override render(): string { return `${this.message}\n${USAGE}`; }
 }
 
-function listProbes(pattern: string | undefined, pid?: number): string {
+async function listProbes(pattern: string | undefined, pid?: number): Promise<string> {
+  const { listProbes: listAllProbes } = await import('../../probes/list.js');
   const names = listAllProbes(pattern, { pid });
   return names.length ? names.join('\n') + '\n' : '';
 }
@@ -45,7 +44,10 @@ function targetPid(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-function debugListing(script: CompiledScript, ast: unknown): string {
+async function debugListing(script: CompiledScript, ast: unknown): Promise<string> {
+  const { formatIr } = await import('../../ir/ir.js');
+  const { disassembleKernel } = await import('../../isa/disassembler.js');
+  const { slotOffsets } = await import('../../isa/instruction.js');
   const out: string[] = ['AST:', JSON.stringify(ast, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2), ''];
   for (const p of script.programs) {
     out.push(`IR for ${p.instance.name}:`, formatIr(p.ir), '');
@@ -88,7 +90,7 @@ const trace: Command = {
     const { values: o, positionals } = parsed;
     if (o.h || o.help) { process.stdout.write(USAGE); return 0; }
     const pid = targetPid(o.p);
-    if (o.l) { process.stdout.write(listProbes(o.e ?? positionals[0], pid)); return 0; }
+    if (o.l) { process.stdout.write(await listProbes(o.e ?? positionals[0], pid)); return 0; }
     const format = o.f ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`invalid output format '${format}' (text or json)`);
     let source: string, file: string, positional: string[];
@@ -103,13 +105,13 @@ const trace: Command = {
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
     const script = compileScript(ast, { source, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid });
-    if (o.d) { process.stdout.write(debugListing(script, ast)); return 0; }
+    if (o.d) { process.stdout.write(await debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
     const write = (text: string): void => { if (text) writeSync(fd, text); };
     try {
       const session = new Session(script, {
         format, write, warn: (t) => process.stderr.write(t), verbose: o.v, quiet: o.q, dryRun: o['dry-run'],
-        command: o.c, file, source,
+        command: o.c, file, source, pid, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
       });
       return await session.run();
     } finally {

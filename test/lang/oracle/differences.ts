@@ -157,5 +157,5 @@ export function fromBpftrace017(stdout: string, format: 'text' | 'json'): string
 
 /** Source rewrite for the live 0.17 run ('tracepoint-args-syntax'). */
 export function toBpftrace017Source(source: string): string {
-  return source.replace(/\bargs\.(?=[A-Za-z_])/g, 'args->');
+  return source.replace(/(?<![$@\w])args\.(?=[A-Za-z_])/g, 'args->');
 }

@@ -63,13 +63,21 @@ export function listScripts(): OracleScript[] {
 let workloadPath: string | undefined;
 
 /**
- * Compile workload.c once per process; the binary is named oracle_work (its comm). Static, so
- * the dynamic loader adds no syscalls of its own (no openat of ld.so.cache and libc).
+ * The workload's process name. Unique per test process, because tracepoints see every process
+ * on the machine: another suite running the same workload at the same time must not add to
+ * this run's counts. Scripts write it as @COMM@ (15 characters at most, the kernel's limit).
+ */
+export const workloadComm = `oracle_${process.pid.toString(36)}`.slice(0, 15);
+export const COMM_PLACEHOLDER = '@COMM@';
+
+/**
+ * Compile workload.c once per process, named workloadComm. Static, so the dynamic loader adds
+ * no syscalls of its own (no openat of ld.so.cache and libc).
  */
 export function workload(): string {
   if (workloadPath) return workloadPath;
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-oracle-'));
-  const out = join(dir, 'oracle_work');
+  const out = join(dir, workloadComm);
   const r = spawnSync('gcc', ['-O1', '-static', '-o', out, join(oracleDir, 'workload.c')], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cannot build the oracle workload (gcc -static): ${r.stderr}`);
   workloadPath = out;
@@ -102,13 +110,18 @@ export const WORKLOAD_PLACEHOLDER = '@WORKLOAD@';
 function scriptFile(script: OracleScript, source: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-oracle-src-'));
   const file = join(dir, `${script.name}.bt`);
-  const usesWorkload = source.includes(WORKLOAD_PLACEHOLDER);
-  writeFileSync(file, usesWorkload ? source.split(WORKLOAD_PLACEHOLDER).join(workload()) : source);
+  let text = source;
+  if (text.includes(WORKLOAD_PLACEHOLDER)) text = text.split(WORKLOAD_PLACEHOLDER).join(workload());
+  text = text.split(COMM_PLACEHOLDER).join(workloadComm);
+  writeFileSync(file, text);
   return file;
 }
 
 function finish(r: ReturnType<typeof spawnSync>): RunResult {
-  const restore = (s: string): string => (workloadPath ? s.split(workloadPath).join(WORKLOAD_PLACEHOLDER) : s);
+  const restore = (s: string): string => {
+    const t = workloadPath ? s.split(workloadPath).join(WORKLOAD_PLACEHOLDER) : s;
+    return t.split(workloadComm).join(COMM_PLACEHOLDER);
+  };
   return {
     stdout: restore(String(r.stdout ?? '')),
     stderr: restore(String(r.stderr ?? '')),

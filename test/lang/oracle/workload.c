@@ -1,7 +1,7 @@
 /*
  * The oracle scripts' deterministic workload: makes exactly the syscalls its arguments ask
- * for, so tracepoint counts are exact. Run by bpftrace/bpfkit with -c, named oracle_work.
- *   oracle_work [getppid N] [getuid N] [getgid N] [write N] [openat PATH] [sleep_ms N]
+ * for, so tracepoint counts are exact. Run by bpftrace/bpfkit with -c (see run.ts for its name).
+ *   oracle_<id> [getppid N] [getuid N] [getgid N] [write N] [openat PATH] [sleep_ms N]
  * Arguments are pairs, executed left to right.
  */
 #include <fcntl.h>
