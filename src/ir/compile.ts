@@ -98,7 +98,7 @@ export function compileScript(program: ast.Program, options: CompileOptions = {}
   return {
     programs: jobs.map((j) => done.get(j.index)!),
     maps,
-    mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(needsRingbuf ? [ringbufSpec()] : []), globalsSpec()],
+    mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(script.extraMaps?.values() ?? []), ...(needsRingbuf ? [ringbufSpec()] : []), globalsSpec()],
     records,
     probeNames: script.probeNames,
   };

@@ -13,7 +13,7 @@ import { FunctionBuilder } from './function-builder.js';
 import { IrFunction, VReg } from './ir.js';
 import { bpfMapName, GLOBALS_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
 import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
-import { isMemoryAccess, LoweringHost, probeBuiltin, readMemoryBuffer, readMemoryScalar } from './probe-values.js';
+import { isMemoryAccess, LoweringHost, probeBuiltin, probeCall, readMemoryBuffer, readMemoryScalar } from './probe-values.js';
 
 export class CompileError extends SourceError {
   constructor(message: string, span: ast.Span) { super(message, span); this.name = 'CompileError'; }
@@ -33,6 +33,8 @@ export interface ScriptContext {
   /** bpftrace's max_strlen (default 64). */
   strlen: number;
   source?: string;
+  /** Maps the programs share beyond script maps (the kstack/ustack stack-trace map). */
+  extraMaps?: Map<string, import('./maps.js').MapSpec>;
 }
 
 /** A value during lowering: in a register, or in a stack buffer at fp+off. */
@@ -58,7 +60,10 @@ export class ProgramLowering {
 
   /** Probe values and kernel memory reads are lowered in probe-values.ts through this. */
   private get host(): LoweringHost {
-    return { b: this.b, instance: this.instance, scalar: (e) => this.scalar(e), context: () => this.ctx!, fail: (m, s) => this.fail(m, s) };
+    return {
+      b: this.b, instance: this.instance, scalar: (e) => this.scalar(e), context: () => this.ctx!, fail: (m, s) => this.fail(m, s),
+      useMap: (spec) => { (this.script.extraMaps ??= new Map()).set(spec.name, spec); },
+    };
   }
 
   lower(): IrFunction {
@@ -879,7 +884,7 @@ export class ProgramLowering {
         const n = Number(this.constInt(e.args[2]));
         return this.strCompare(e.args[0], e.args[1], n, true);
       }
-      default: return this.fail(`function ${e.name}() is not supported here`, e.span);
+      default: return probeCall(this.host, e) ?? this.fail(`function ${e.name}() is not supported here`, e.span);
     }
   }
 

@@ -13,6 +13,9 @@ import { PT_REGS_OFFSET } from '../probes/usdt/arguments.js';
 import { kernelStructType } from '../btf/struct-types.js';
 import type { FunctionBuilder } from './function-builder.js';
 import type { VReg } from './ir.js';
+import type { MapSpec } from './maps.js';
+import { lowerStack, stackMapSpec } from './stacks.js';
+import { kernelSymbols } from '../runtime/symbols/kallsyms.js';
 
 const SIZE_NAMES: Record<number, SizeName> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
 
@@ -23,6 +26,8 @@ export interface LoweringHost {
   scalar(e: ast.Expr): VReg;
   context(): VReg;
   fail(message: string, span: ast.Span): never;
+  /** Ask for a map the script's programs share (created with the script's maps). */
+  useMap(spec: MapSpec): void;
 }
 
 function extend(b: FunctionBuilder, v: VReg, bytes: number, signed: boolean): void {
@@ -48,6 +53,45 @@ export function probeBuiltin(h: LoweringHost, name: string, e: ast.Expr): VReg |
     return b.ldx('dw', h.context(), inst.retvalOffset, 'retval');
   }
   if (name === 'curtask') return b.call(Helper.get_current_task, [])!;
+  if (name === 'kstack' || name === 'ustack') {
+    h.useMap(stackMapSpec());
+    return lowerStack(b, h.context(), name === 'ustack');
+  }
+  return undefined;
+}
+
+/** kstack(...)/ustack(...), ksym/usym (the address; named in userspace), kaddr/uaddr. */
+export function probeCall(h: LoweringHost, e: ast.CallExpr): VReg | undefined {
+  switch (e.name) {
+    case 'kstack': case 'ustack': return probeBuiltin(h, e.name, e);
+    case 'ksym': case 'usym': return h.scalar(e.args[0]);
+    case 'reg': {
+      // bpftrace's register names (ip, sp, ax, di, r8, flags, ...) as x86-64 pt_regs slots; a
+      // perf_event context begins with the same pt_regs.
+      const name = e.args[0]?.kind === 'String' ? e.args[0].value : h.fail('reg() takes a register name', e.span);
+      const slot = /^r\d+$/.test(name) || name === 'orig_ax' ? name.replace('orig_ax', 'orig_rax') : name === 'flags' ? 'eflags' : /^(cs|ss)$/.test(name) ? name : `r${name}`;
+      const off = PT_REGS_OFFSET[slot];
+      if (off === undefined) return h.fail(`reg(): unknown register '${name}'`, e.args[0].span);
+      if (h.instance.attach.kind !== 'uprobe' && h.instance.attach.kind !== 'kprobe' && h.instance.attach.kind !== 'perf') return h.fail(`reg() is not available in ${h.instance.name}`, e.span);
+      return h.b.ldx('dw', h.context(), off, name);
+    }
+    case 'kaddr': {
+      const name = e.args[0]?.kind === 'String' ? e.args[0].value : h.fail('kaddr() takes a symbol name', e.span);
+      const sym = kernelSymbols().match(name)[0];
+      if (!sym) return h.fail(`kaddr(): no kernel symbol '${name}' in /proc/kallsyms`, e.args[0].span);
+      return h.b.const(sym.address);
+    }
+    case 'uaddr': {
+      const name = e.args[0]?.kind === 'String' ? e.args[0].value : h.fail('uaddr() takes a symbol name', e.span);
+      const a = h.instance.attach;
+      if (a.kind !== 'uprobe') return h.fail('uaddr() can only be used in uprobe and usdt probes', e.span);
+      let elf = ripSymbols.get(a.path);
+      if (!elf) ripSymbols.set(a.path, (elf = ElfFile.open(a.path)));
+      const sym = elf.findSymbol(name);
+      if (!sym) return h.fail(`uaddr(): ${a.path} has no symbol '${name}'`, e.args[0].span);
+      return h.b.const(sym.value);
+    }
+  }
   return undefined;
 }
 

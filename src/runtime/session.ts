@@ -16,6 +16,8 @@ import { attachedProbesText, exitText, mapText, printValueText } from '../output
 import { attachedProbesJson, exitJson, mapJson, messageJson, printValueJson } from '../output/json.js';
 import type { MapDump, Value } from '../output/value.js';
 import { attach, checkAttachable } from './attach.js';
+import { StackSymbolizer } from './symbols/stack-symbolizer.js';
+import { STACK_MAP } from '../ir/stacks.js';
 import { cString, decodeValue, DecodeContext } from './decode.js';
 import { dumpMap } from './map-dump.js';
 import { RingBufReader } from '../kernel/readers/ringbuf.js';
@@ -82,6 +84,7 @@ export class Session {
   /** Create maps and load programs (what --dry-run stops after). */
   load(): void {
     for (const spec of this.script.mapSpecs) this.maps.set(spec.name, BpfMap.create(spec));
+    this.ctx.symbols = new StackSymbolizer(this.maps.get(STACK_MAP), () => this.options.pid ?? this.child?.pid);
     const start = new Uint8Array(8);
     new DataView(start.buffer).setBigUint64(0, process.hrtime.bigint() === 0n ? 0n : monotonicNs(), true);
     this.maps.get(GLOBALS_MAP)?.update(new Uint8Array(4), start);
