@@ -6,7 +6,7 @@ import { defs, IrFunction, uses } from './ir.js';
 const PURE = new Set(['ctx', 'const', 'ldmap', 'lea', 'alu', 'neg', 'ldx']);
 
 export function eliminateDeadCode(fn: IrFunction): IrFunction {
-  let insns = foldImmediates(removeUnreachable(fn.insns));
+  let insns = removeDeadStores(foldImmediates(removeUnreachable(fn.insns)));
   for (;;) {
     const used = new Set<number>();
     for (const i of insns) for (const v of uses(i)) used.add(v.id);
@@ -91,4 +91,48 @@ export function foldImmediates(insns: IrFunction['insns']): IrFunction['insns'] 
     }
     return i;
   });
+}
+
+const SIZE_BYTES: Record<string, number> = { b: 1, h: 2, w: 4, dw: 8 };
+/** get_current_comm, probe_read_user, probe_read_kernel (helper ids from uapi bpf.h). */
+const FILLING_HELPERS = new Set([16, 112, 113]);
+
+/**
+ * Drop a stack store that is overwritten before anything can read it: buffers are zeroed when
+ * allocated (map keys must not hash stale bytes) and are often filled right after. The scan
+ * stops at anything that may read the slot or change control flow (labels, jumps, calls).
+ */
+export function removeDeadStores(insns: IrFunction['insns']): IrFunction['insns'] {
+  const dead = new Set<number>();
+  insns.forEach((i, at) => {
+    if ((i.op !== 'st' && i.op !== 'stx') || i.base !== 'fp') return;
+    const lo = i.off, hi = i.off + SIZE_BYTES[i.size];
+    for (let j = at + 1; j < insns.length; j++) {
+      const n = insns[j];
+      if (n.op === 'label' || n.op === 'jmp' || n.op === 'ja' || n.op === 'exit' || n.op === 'loop' || n.op === 'lea') return;
+      // A helper reads stack only through pointer arguments; one that starts below the slot's
+      // end may cover it (registers may hold any stack pointer, so they stop the scan too).
+      if (n.op === 'call') {
+        // Helpers that fill [buf, buf+n) whatever happens (probe_read zero-fills on failure).
+        const a0 = n.args[0], a1 = n.args[1];
+        if (FILLING_HELPERS.has(n.helper) && a0 && 'fp' in a0 && a1 && 'imm' in a1) {
+          const flo = a0.fp, fhi = a0.fp + Number(a1.imm);
+          if (flo <= lo && fhi >= hi) { dead.add(at); return; }
+          if (!(fhi <= lo || flo >= hi)) return;
+          continue;
+        }
+        if (n.args.some((a) => !('imm' in a) && !('map' in a) && (!('fp' in a) || a.fp < hi))) return;
+        continue;
+      }
+      if (n.op === 'ldx' || n.op === 'st' || n.op === 'stx' || n.op === 'atomic') {
+        if (n.base !== 'fp') { if (n.op === 'ldx' || n.op === 'atomic') return; continue; }
+        const nlo = n.off, nhi = n.off + SIZE_BYTES[n.size];
+        if (nhi <= lo || nlo >= hi) continue;
+        // The first access to the slot: a store covering it kills ours; anything else keeps it.
+        if ((n.op === 'st' || n.op === 'stx') && nlo <= lo && nhi >= hi) dead.add(at);
+        return;
+      }
+    }
+  });
+  return dead.size ? insns.filter((_, i) => !dead.has(i)) : insns;
 }

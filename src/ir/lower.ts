@@ -43,7 +43,7 @@ type Val = { k: 'reg'; v: VReg; type: Type } | { k: 'mem'; off: number; type: Ty
 const SIZE_NAMES: Record<number, SizeName> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
 const BPF_ANY = 0;
 const round8 = (n: number): number => Math.max(8, (n + 7) & ~7);
-const isStringy = (t: Type): boolean => (t.kind === 'special' && t.name === 'timestamp') || t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
+const isStringy = (t: Type): boolean => (t.kind === 'special' && (t.name === 'timestamp' || t.name === 'inet')) || t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
 const isSigned = (t: Type | undefined): boolean => !!t && t.kind === 'int' && t.signed;
 
 export class ProgramLowering {
@@ -340,6 +340,16 @@ export class ProgramLowering {
       const t = m.keyTypes[i];
       const at = off + m.keyOffsets[i];
       if (isStringy(t)) {
+        // comm fills its 16 bytes in place: no temporary and no copy.
+        if ((k.kind === 'Builtin' || (k.kind === 'Call' && k.args.length === 0)) && k.name === 'comm' && t.kind === 'string' && t.size >= 16) {
+          b.call(Helper.get_current_comm, [{ fp: at }, { imm: 16 }], false);
+          return;
+        }
+        // So is str(): the key is already zeroed past the string.
+        if (k.kind === 'Call' && k.name === 'str' && t.kind === 'string' && k.args[0]?.kind !== 'PositionalParam' && !isStringy(this.typeOf(k.args[0]))) {
+          this.strCall(k, { off: at, size: t.size });
+          return;
+        }
         const src = this.memory(k);
         this.convert(at, t, src.off, src.type);
       } else {
@@ -954,6 +964,38 @@ export class ProgramLowering {
           return this.memory({ kind: 'String', value: this.instance.attach.symbol!, span: e.span });
         }
         if (e.kind === 'Call' && name === 'str') return this.strCall(e);
+        if (e.kind === 'Call' && name === 'ntop' && e.args.length === 1) {
+          // { u64 family; u8 addr[16] }: an integer is an IPv4 address in network byte order.
+          const off = b.zeroed(24, 'inet');
+          const t = this.typeOf(e.args[0]);
+          if (t.kind === 'array' && (t.length === 4 || t.length === 16)) {
+            const src = this.memory(e.args[0]);
+            b.st('dw', 'fp', off, t.length === 4 ? 2 : 10);
+            this.copy(off + 8, src.off, t.length);
+          } else {
+            b.st('dw', 'fp', off, 2);
+            b.stx('w', 'fp', off + 8, this.scalar(e.args[0]));
+          }
+          return { off, type: { kind: 'special', name: 'inet', size: 24 } };
+        }
+        if (e.kind === 'Call' && name === 'buf') {
+          // Its u32 length, then the data (the buffer type is size + 4 bytes).
+          const t = this.typeOf(e);
+          const size = t.kind === 'buffer' ? t.size : 64;
+          const off = b.zeroed(size + 4, 'buffer');
+          const a = e.args[0];
+          const at = this.typeOf(a);
+          if (isStringy(at)) {
+            const src = this.memory(a);
+            this.copy(off + 4, src.off, Math.min(size, sizeOf(src.type)));
+          } else {
+            const fromArgs = a.kind === 'FieldAccess' && a.expr.kind === 'Builtin' && a.expr.name === 'args';
+            const user = (fromArgs && this.instance.argsAddrSpace === 'user') || (at.kind === 'pointer' && at.addrSpace === 'user');
+            b.call(user ? Helper.probe_read_user : Helper.probe_read_kernel, [{ fp: off + 4 }, { imm: size }, this.scalar(a)], false);
+          }
+          b.st('w', 'fp', off, size);
+          return { off, type: { kind: 'buffer', size } };
+        }
         if (e.kind === 'Call' && name === 'strftime') {
           // Userspace formats it: the record carries the nanoseconds (the format is in the spec).
           const off = b.zeroed(16, 'timestamp');
@@ -1073,14 +1115,19 @@ export class ProgramLowering {
   }
 
   /** str(p[, n]): copy a NUL-terminated string from kernel or user memory (or a data_loc field). */
-  private strCall(e: ast.CallExpr): { off: number; type: Type } {
+  /**
+   * str(p[, n]) into a zeroed buffer. `into` gives the destination (a map key slot of `intoSize`
+   * bytes) so the string is read in place instead of into a temporary and copied.
+   */
+  private strCall(e: ast.CallExpr, into?: { off: number; size: number }): { off: number; type: Type } {
     const b = this.b;
     const arg = e.args[0];
     if (!arg) this.fail('str() takes a pointer', e.span);
     const limit = e.args[1] ? Number(this.constInt(e.args[1])) : this.script.strlen;
-    const size = Math.min(Math.max(1, limit), this.script.strlen);
-    const resultSize = (e.type?.kind === 'string' ? e.type.size : size);
-    const off = b.zeroed(resultSize, 'string');
+    let size = Math.min(Math.max(1, limit), this.script.strlen);
+    const resultSize = into ? into.size : (e.type?.kind === 'string' ? e.type.size : size);
+    size = Math.min(size, resultSize);
+    const off = into ? into.off : b.zeroed(resultSize, 'string');
     if (arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args') {
       const f = this.argField(arg);
       if (f.dataLoc) {

@@ -48,7 +48,8 @@ export interface FunctionRule {
   type(env: CallEnv): Type | undefined;
 }
 
-const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five'];
+// bpftrace's wording: "no arguments", "one argument", then digits ("4 arguments").
+const NUMBER_WORDS = ['no', 'one'];
 
 /** bpftrace's arity message: "count() requires no arguments (1 provided)". */
 export function arityMessage(name: string, rule: FunctionRule, given: number): string | undefined {
@@ -232,6 +233,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
         for (let i = 1; i < env.args.length; i++) env.constInt(env.args[i], i === 1 ? 'print() top' : 'print() div');
         return VOID;
       }
+      if (env.args.length > 1 && a.kind === 'MapAccess') env.error('The map passed to print() should not be indexed by a key', env.call);
       if (env.args.length > 1) env.error(`Non-map print() only takes 1 argument, ${env.args.length} found`, env.call);
       const t = env.check(a);
       if (t && t.kind === 'void') env.error('print(): the argument has no value', a);

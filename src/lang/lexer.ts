@@ -4,7 +4,7 @@
 // characters inside an action are operators. The parser asks for `scanAttachPoint()` at the start
 // of a probe and for ordinary tokens everywhere else.
 
-import { SourceError, spanAt, type Span } from '../diagnostics.js';
+import { SourceError, type Span } from '../diagnostics.js';
 
 export class ParseError extends SourceError {
   constructor(message: string, span: Span, file: string, source: string) {
@@ -47,11 +47,13 @@ const PUNCT = [
   '{', '}', '(', ')', '[', ']', ';', ',', ':', '.', '?', '!', '~', '+', '-', '*', '/', '%', '&', '|', '^', '<', '>', '=', '#',
 ];
 
+const PUNCT_SET = new Set(PUNCT);
+
 const DURATION_NS: Record<string, bigint> = { ns: 1n, us: 1000n, ms: 1000_000n, s: 1000_000_000n, m: 60_000_000_000n, h: 3600_000_000_000n, d: 86400_000_000_000n };
 const U64_MAX = (1n << 64n) - 1n;
 
-const isIdentStart = (c: string) => /[A-Za-z_]/.test(c);
-const isIdentChar = (c: string) => /[A-Za-z0-9_]/.test(c);
+const isIdentStart = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
+const isIdentChar = (c: string) => isIdentStart(c) || (c >= '0' && c <= '9');
 
 export class Lexer {
   pos = 0;
@@ -64,8 +66,23 @@ export class Lexer {
     }
   }
 
+  /** Offsets where each line starts, for O(log n) offset -> line/column. */
+  private lineStarts?: number[];
+
   span(start: number, end: number): Span {
-    return spanAt(this.source, start, Math.max(1, end - start));
+    if (!this.lineStarts) {
+      this.lineStarts = [0];
+      for (let i = this.source.indexOf('\n'); i >= 0; i = this.source.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    }
+    const ls = this.lineStarts;
+    let lo = 0;
+    let hi = ls.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ls[mid] <= start) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: start - ls[lo] + 1, length: Math.max(1, end - start) };
   }
 
   error(message: string, start: number, end = start + 1): ParseError {
@@ -128,8 +145,9 @@ export class Lexer {
       if (isIdentStart(s[e] ?? '')) while (e < s.length && isIdentChar(s[e])) e++;
       return tok('map', e);
     }
-    for (const p of PUNCT) {
-      if (s.startsWith(p, start)) return tok('punct', start + p.length);
+    for (let n = 3; n >= 1; n--) {
+      const p = s.substr(start, n);
+      if (p.length === n && PUNCT_SET.has(p)) return tok('punct', start + n);
     }
     throw this.error(`invalid character '${c}'`, start);
   }

@@ -50,6 +50,12 @@ export function expandMacros(program: A.Program, error: ErrorFn): void {
       if (!node || typeof node !== 'object') return node;
       const n = node as { kind?: string; [k: string]: unknown };
       if (n.kind === 'Identifier' && exprParams.has(n.name as string)) return structuredClone(exprParams.get(n.name as string));
+      // A parameter used as a type (`(a*)b`) takes a `typeof(...)` argument.
+      if (n.kind === 'NamedType' && exprParams.has(n.name as string)) {
+        const a = exprParams.get(n.name as string)!;
+        if (a.kind !== 'Typeof') error(`Macro ${m.name} uses parameter ${n.name as string} as a type: pass it as typeof(...)`, a);
+        return { kind: 'TypeofType', span: n.span, arg: structuredClone(a.arg) };
+      }
       if (n.kind === 'Variable') {
         const name = n.name as string;
         return { ...n, name: varRename.get(name) ?? `$${name.slice(1)}__${m.name}_${id}` };
@@ -90,4 +96,48 @@ export function expandMacros(program: A.Program, error: ErrorFn): void {
     if (p.predicate) p.predicate = visit(p.predicate, 0) as A.Expr;
     p.body.statements = visit(p.body.statements, 0) as A.Stmt[];
   }
+}
+
+/**
+ * Object-like `#define NAME body` in the C definitions: uses of NAME in probes and macros are
+ * replaced by the body parsed as an expression (as the C preprocessor would substitute it).
+ * Defines whose body is not an expression (types, statements) are left to C code.
+ */
+export function expandDefines(program: A.Program, parseExpr: (text: string) => A.Expr): void {
+  const bodies = new Map<string, A.Expr>();
+  for (const d of program.cDefinitions) {
+    if (d.kind !== 'CDefine' || d.body === '') continue;
+    try {
+      bodies.set(d.name, parseExpr(d.body));
+    } catch {
+      // Not an expression: not usable from bpftrace code.
+    }
+  }
+  if (bodies.size === 0) return;
+  const respan = (node: unknown, span: A.Span): unknown => {
+    if (Array.isArray(node)) return node.map((x) => respan(x, span));
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = k.endsWith('pan') ? span : respan(v, span);
+    return out;
+  };
+  const visit = (node: unknown, depth: number): unknown => {
+    if (Array.isArray(node)) return node.map((x) => visit(x, depth));
+    if (!node || typeof node !== 'object') return node;
+    const n = node as Record<string, unknown> & { kind?: string; name?: string; span?: A.Span };
+    if (n.kind === 'Identifier' && bodies.has(n.name!) && depth < 16) {
+      // Defines may refer to other defines; the span of every piece is the use site.
+      return visit(respan(bodies.get(n.name!), n.span!), depth + 1);
+    }
+    for (const [k, v] of Object.entries(n)) {
+      if (k === 'span' || k === 'type' || !v || typeof v !== 'object') continue;
+      n[k] = visit(v, depth);
+    }
+    return n;
+  };
+  for (const p of program.probes) {
+    if (p.predicate) p.predicate = visit(p.predicate, 0) as A.Expr;
+    p.body.statements = visit(p.body.statements, 0) as A.Stmt[];
+  }
+  for (const m of program.macros) m.body = visit(m.body, 0) as A.BlockExpr;
 }

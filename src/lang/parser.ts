@@ -8,6 +8,7 @@
 //  - bare identifiers in sizeof/offsetof/typeof are type names unless they are builtins;
 //  - `{ a; b }` in expression position is a block expression whose value is `b`.
 
+import { existsSync } from 'node:fs';
 import type * as A from './ast.js';
 import type { Span } from '../diagnostics.js';
 import { Lexer, ParseError, type Token } from './lexer.js';
@@ -18,12 +19,19 @@ export { ParseError };
 export interface ParseOptions {
   /** File name for diagnostics ("stdin" for -e). */
   file?: string;
+  /**
+   * Names defined for `#ifdef`/`#if defined(...)`. Default: BPFTRACE_HAVE_BTF when the kernel
+   * has BTF (/sys/kernel/btf/vmlinux), as bpftrace defines it.
+   */
+  defines?: string[];
 }
 
 /** Parse a bpftrace script. Throws ParseError (a SourceError) on the first syntax error. */
 export function parse(source: string, options: ParseOptions | string = {}): A.Program {
-  const file = typeof options === 'string' ? options : options.file ?? 'stdin';
-  return new Parser(source, file).program();
+  const opts = typeof options === 'string' ? { file: options } : options;
+  const p = new Parser(source, opts.file ?? 'stdin');
+  p.setDefines(opts.defines ?? (existsSync('/sys/kernel/btf/vmlinux') ? ['BPFTRACE_HAVE_BTF'] : []));
+  return p.program();
 }
 
 /** Parse a single expression (tests, trace filters). */
@@ -90,6 +98,15 @@ class Parser {
     if (this.peek().kind !== 'eof') throw this.unexpected(this.peek());
   }
 
+  /** Names defined for `#ifdef` (ParseOptions.defines, then each `#define`). */
+  private defines = new Set<string>();
+  /** Open `#if` blocks: whether a branch has been taken. */
+  private conditionals: { taken: boolean; start: number }[] = [];
+
+  setDefines(names: Iterable<string>): void {
+    for (const n of names) this.defines.add(n);
+  }
+
   private span(start: number, end: number): Span {
     return this.lx.span(start, end);
   }
@@ -153,7 +170,8 @@ class Parser {
       if (t.kind === 'eof') break;
       if (t.kind === 'punct' && t.text === '#') {
         if (section > 0) throw this.error('C definitions must come before the config block, imports, probes, macros and map declarations', t.start, t.end);
-        prog.cDefinitions.push(this.preprocessorLine());
+        const def = this.preprocessorLine();
+        if (def) prog.cDefinitions.push(def);
         continue;
       }
       if (t.kind === 'ident' && (t.text === 'struct' || t.text === 'union' || t.text === 'enum') && this.peek(1).kind === 'ident' && this.is('{', 2)) {
@@ -188,24 +206,121 @@ class Parser {
       }
       prog.probes.push(this.probe());
     }
+    const open = this.conditionals[this.conditionals.length - 1];
+    if (open) throw this.error('unterminated #if (missing #endif)', open.start, open.start + 3);
     return prog;
   }
 
-  /** `#include <x>` / `#include "x"` / `#define NAME body`: one source line (with `\` continuations). */
-  private preprocessorLine(): A.CDefinition {
+  /**
+   * One preprocessor line (with `\` continuations): `#include`, `#define NAME body`, and the
+   * conditionals `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif` (as used by bpftrace's tools:
+   * `#ifndef BPFTRACE_HAVE_BTF`). Returns undefined for conditionals.
+   */
+  private preprocessorLine(): A.CDefinition | undefined {
     this.rewind();
-    const s = this.source;
-    const start = this.lx.pos;
-    let end = start;
-    while (end < s.length && (s[end] !== '\n' || s[end - 1] === '\\')) end++;
-    const text = s.slice(start, end);
+    const { text, start, end } = this.rawLine(this.lx.pos);
     this.lx.pos = end;
     const span = this.span(start, end);
-    let m = /^#\s*include\s*([<"])([^>"]+)[>"]\s*$/.exec(text);
-    if (m) return { kind: 'CInclude', span, path: m[2], system: m[1] === '<' };
-    m = /^#\s*define\s+([A-Za-z_]\w*)(?:\s+([\s\S]*))?$/.exec(text);
-    if (m) return { kind: 'CDefine', span, name: m[1], body: (m[2] ?? '').replace(/\\\n/g, ' ').trim() };
-    throw this.error(`unsupported preprocessor directive: ${text.split(/\s/)[0]}`, start, start + (text.split(/\s/)[0]?.length || 1));
+    const word = /^#\s*(\w*)/.exec(text)![1];
+    const rest = text.replace(/^#\s*\w*/, '').replace(/\/\/.*$|\/\*.*?\*\//g, '').trim();
+    const top = this.conditionals[this.conditionals.length - 1];
+    switch (word) {
+      case 'include': {
+        const m = /^([<"])([^>"]+)[>"]$/.exec(rest);
+        if (!m) throw this.error('#include expects "FILE" or <FILE>', start, end);
+        return { kind: 'CInclude', span, path: m[2], system: m[1] === '<' };
+      }
+      case 'define': {
+        const m = /^([A-Za-z_]\w*)(\([^)]*\))?(?:\s+([\s\S]*))?$/.exec(rest);
+        if (!m) throw this.error('#define expects a name', start, end);
+        this.defines.add(m[1]);
+        if (m[2]) return undefined; // function-like C macros only matter to C code
+        return { kind: 'CDefine', span, name: m[1], body: (m[3] ?? '').replace(/\\\n/g, ' ').trim() };
+      }
+      case 'undef':
+        this.defines.delete(rest);
+        return undefined;
+      case 'if': case 'ifdef': case 'ifndef': {
+        const v = word === 'ifdef' ? this.defines.has(rest) : word === 'ifndef' ? !this.defines.has(rest) : this.ppCondition(rest, start, end);
+        this.conditionals.push({ taken: v, start });
+        if (!v) this.skipInactive(false);
+        return undefined;
+      }
+      case 'elif': case 'else': {
+        if (!top) throw this.error(`#${word} without #if`, start, end);
+        if (top.taken) {
+          this.skipInactive(true);
+        } else if (word === 'else' || this.ppCondition(rest, start, end)) {
+          top.taken = true;
+        } else {
+          this.skipInactive(false);
+        }
+        return undefined;
+      }
+      case 'endif':
+        if (!top) throw this.error('#endif without #if', start, end);
+        this.conditionals.pop();
+        return undefined;
+    }
+    throw this.error(`unsupported preprocessor directive: #${word}`, start, start + 1 + word.length);
+  }
+
+  private rawLine(from: number): { text: string; start: number; end: number } {
+    const s = this.source;
+    let end = from;
+    while (end < s.length && (s[end] !== '\n' || s[end - 1] === '\\')) end++;
+    return { text: s.slice(from, end), start: from, end };
+  }
+
+  /**
+   * Skip lines of an inactive branch up to the `#else`/`#elif`/`#endif` that ends it (left for
+   * preprocessorLine). With `toEndif`, branches after a taken one are skipped through to `#endif`.
+   */
+  private skipInactive(toEndif: boolean): void {
+    const s = this.source;
+    let pos = this.lx.pos;
+    let depth = 0;
+    while (pos < s.length) {
+      const { text, end } = this.rawLine(pos);
+      const w = /^\s*#\s*(\w+)/.exec(text)?.[1];
+      if (w === 'if' || w === 'ifdef' || w === 'ifndef') depth++;
+      else if (w === 'endif') {
+        if (depth === 0) { this.lx.pos = pos; return; }
+        depth--;
+      } else if ((w === 'else' || w === 'elif') && depth === 0 && !toEndif) { this.lx.pos = pos; return; }
+      pos = end + 1;
+    }
+    const open = this.conditionals[this.conditionals.length - 1];
+    throw this.error('unterminated #if (missing #endif)', open?.start ?? 0, (open?.start ?? 0) + 3);
+  }
+
+  /** `#if` expression: integers, defined(X), !, &&, ||, comparisons. */
+  private ppCondition(text: string, start: number, end: number): boolean {
+    const replaced = text
+      .replace(/defined\s*\(\s*([A-Za-z_]\w*)\s*\)|defined\s+([A-Za-z_]\w*)/g, (_, a: string, b: string) => (this.defines.has(a ?? b) ? '1' : '0'))
+      .replace(/\b[A-Za-z_]\w*\b/g, '0');
+    let e: A.Expr;
+    try {
+      e = parseExpression(replaced);
+    } catch {
+      throw this.error(`unsupported #if expression: ${text}`, start, end);
+    }
+    const ev = (x: A.Expr): bigint => {
+      switch (x.kind) {
+        case 'Integer': return x.value;
+        case 'Unary': return x.op === '!' ? (ev(x.operand) ? 0n : 1n) : x.op === '-' ? -ev(x.operand) : ev(x.operand);
+        case 'Binary': {
+          const a = ev(x.left);
+          const b = ev(x.right);
+          const r: Record<string, boolean | bigint> = { '&&': !!a && !!b, '||': !!a || !!b, '==': a === b, '!=': a !== b, '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b, '+': a + b, '-': a - b };
+          const v = r[x.op];
+          if (v === undefined) throw this.error(`unsupported #if expression: ${text}`, start, end);
+          return typeof v === 'boolean' ? (v ? 1n : 0n) : v;
+        }
+        default: throw this.error(`unsupported #if expression: ${text}`, start, end);
+      }
+    };
+    return ev(e) !== 0n;
   }
 
   /** `struct S { int a; char b[16]; struct x *p; };` */
@@ -780,7 +895,8 @@ class Parser {
       return { kind: 'Record', span: this.from(open.start), fields };
     }
     const first = this.expression();
-    if (this.acceptT(')')) return first;
+    // The parentheses belong to the expression's span, as in bpftrace's diagnostics.
+    if (this.acceptT(')')) return { ...first, span: this.from(open.start) };
     const elements = [first];
     this.expectT(',', "')'");
     while (!this.is(')')) {
@@ -880,15 +996,16 @@ function isAssignable(e: A.Expr): boolean {
   }
 }
 
+let lastTable: { source: string; starts: number[] } | undefined;
+
 /** 0-based offset of a span's start (spans are line/column). */
 export function offsetOf(source: string, span: Span): number {
-  let line = 1;
-  let i = 0;
-  while (line < span.line) {
-    const nl = source.indexOf('\n', i);
-    if (nl < 0) break;
-    i = nl + 1;
-    line++;
+  if (span.line === 1) return span.column - 1;
+  if (!lastTable || lastTable.source !== source) {
+    const starts = [0];
+    for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+    lastTable = { source, starts };
   }
-  return i + span.column - 1;
+  const start = lastTable.starts[span.line - 1] ?? source.length;
+  return start + span.column - 1;
 }

@@ -17,8 +17,10 @@ import { canonicalProvider, defaultResolver, globToRegExp, probeTypeName, type P
 import type { IntType, StructTypeT, Type } from './types.js';
 import { BOOL, I64, U64, VOID, int, ptr, sizeOf, str, tupleLayout, typeName, alignOf } from './types.js';
 import { isBuiltinName } from './names.js';
-import { expandMacros } from './macros.js';
+import { expandDefines, expandMacros } from './macros.js';
+import { parseExpression } from './parser.js';
 import { expandImports } from './imports.js';
+import { headerDefines, resolveConstant } from './header-constants.js';
 
 export class SemanticError extends SourceError {
   constructor(message: string, span: Span, file: string, source?: string) {
@@ -47,6 +49,8 @@ export interface AnalyseOptions {
   tracepoints?: TracepointSource;
   /** Directory `import` paths are relative to (default: the script's directory, or cwd for stdin). */
   importBase?: string;
+  /** Kernel enum constants (BTF), e.g. TCP_FIN_WAIT1, SKB_DROP_REASON_NOT_SPECIFIED. */
+  constants?: (name: string) => bigint | undefined;
   /** Kernel struct types (BTF), for casts like `(struct task_struct *)`. */
   structs?: (keyword: 'struct' | 'union' | 'enum', name: string) => StructTypeT | undefined;
 }
@@ -247,6 +251,7 @@ class Checker {
     this.cDefinitions();
     this.configBlock();
     this.mapDecls();
+    expandDefines(this.program, (t) => parseExpression(t));
     expandMacros(this.program, (m, n) => this.error(m, n));
     for (const p of this.program.probes) {
       this.origin = p.origin;
@@ -720,6 +725,8 @@ class Checker {
       case 'Identifier': {
         const en = this.enums.get(e.name);
         if (en) return { ...literalType(en.value), enumName: en.enumName };
+        const kc = this.options.constants?.(e.name) ?? this.headerConstant(e.name);
+        if (kc !== undefined) return literalType(kc);
         const rule = FUNCTIONS[e.name];
         if (rule?.bare && rule.min === 0) return this.call(e, e.name, [], mapValue);
         if (rule) this.error(`${e.name}() requires arguments; call it with parentheses`, e);
@@ -959,7 +966,8 @@ class Checker {
         const t = this.expr(e);
         return t?.kind === 'int' ? t.literal : undefined;
       }
-      case 'Identifier': return this.enums.get(e.name)?.value;
+      case 'Identifier': return this.enums.get(e.name)?.value ?? this.options.constants?.(e.name) ?? this.headerConstant(e.name);
+      case 'Cast': return this.fold(e.expr);
       case 'Unary': {
         const v = this.fold(e.operand);
         if (v === undefined) return undefined;
@@ -1123,6 +1131,24 @@ class Checker {
     this.error(`Can not access field '${name}' on expression of type '${typeName(base)}'`, node);
   }
 
+  private headerDefs?: Map<string, string>;
+
+  /** An integer constant #defined in an #included system header (AF_INET, O_RDONLY, ...). */
+  private headerConstant(name: string): bigint | undefined {
+    if (!this.headerDefs) {
+      const includes = this.program.cDefinitions.flatMap((d) => (d.kind === 'CInclude' ? [{ path: d.path, system: d.system }] : []));
+      this.headerDefs = includes.length ? headerDefines(includes) : new Map();
+    }
+    if (!this.headerDefs.has(name)) return undefined;
+    return resolveConstant(name, this.headerDefs, (text) => {
+      try {
+        return this.fold(parseExpression(text));
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
   private lookupStruct(name: string): StructTypeT | undefined {
     const mine = this.structs.get(name);
     if (mine) return mine;
@@ -1208,18 +1234,28 @@ function sameIntOrLiteral(a: IntType, b: IntType, written: Type): boolean {
   return a.signed === b.signed || (a.bits === 64 && b.bits === 64);
 }
 
-/** The tracefs-backed TracepointSource (reads the kernel only when a tracepoint is resolved). */
+/**
+ * The tracefs-backed TracepointSource (reads the kernel only when a tracepoint is resolved).
+ * The listing and formats are cached for the process: they only change when modules load.
+ */
+let allTracepoints: string[] | undefined;
+const formats = new Map<string, ReturnType<typeof tracepointFormat>>();
 function tracefsSource(): TracepointSource {
   return {
     list: (pattern) => {
       const [c, e] = pattern.split(':');
       const rc = globToRegExp(c);
       const re = globToRegExp(e);
-      return listTracepoints().filter((n) => {
+      allTracepoints ??= listTracepoints();
+      return allTracepoints.filter((n) => {
         const [a, b] = n.split(':');
         return rc.test(a) && re.test(b);
       });
     },
-    format: (c, n) => tracepointFormat(c, n),
+    format: (c, n) => {
+      let f = formats.get(`${c}:${n}`);
+      if (!f) formats.set(`${c}:${n}`, (f = tracepointFormat(c, n)));
+      return f;
+    },
   };
 }

@@ -38,7 +38,10 @@ export function decodeValue(type: Type, bytes: Uint8Array, offset: number, ctx: 
     case 'bool': return { kind: 'bool', value: readUint(bytes, offset, wide ? 8 : 1) !== 0n };
     case 'pointer': return { kind: 'int', value: readUint(bytes, offset, 8), signed: false, bits: 64 };
     case 'string': return { kind: 'string', value: cString(bytes.subarray(offset, offset + type.size)) };
-    case 'buffer': return { kind: 'buffer', bytes: bytes.slice(offset, offset + type.size) };
+    case 'buffer': {
+      const len = Math.min(type.size, Number(readUint(bytes, offset, 4)));
+      return { kind: 'buffer', bytes: bytes.slice(offset + 4, offset + 4 + len) };
+    }
     case 'tuple': {
       const layout = tupleLayout(type.elements);
       return { kind: 'tuple', elements: type.elements.map((t, i) => decodeValue(t, bytes, offset + layout.offsets[i], ctx)) };
@@ -62,6 +65,11 @@ export function decodeValue(type: Type, bytes: Uint8Array, offset: number, ctx: 
         return { kind: 'symbol', which: type.name, frame: type.name === 'ksym' ? ctx.symbols.ksym(address) : ctx.symbols.usym(address) };
       }
       const id = Number(readUint(bytes, offset, Math.min(8, type.size)));
+      if (type.name === 'inet') {
+        const family = Number(readUint(bytes, offset, 8));
+        const v6 = family === 10;
+        return { kind: 'inet', family: v6 ? 6 : 4, bytes: bytes.slice(offset + 8, offset + 8 + (v6 ? 16 : 4)) };
+      }
       if (type.name === 'probe') return { kind: 'string', value: ctx.probeNames[id] ?? `probe ${id}` };
       return { kind: 'int', value: readUint(bytes, offset, Math.min(8, type.size)), signed: false, bits: 64 };
     }

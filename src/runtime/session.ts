@@ -118,6 +118,10 @@ export class Session {
       }
       if (!this.options.quiet) this.emit(this.options.format === 'json' ? attachedProbesJson(probes) : attachedProbesText(probes));
       const done = new Promise<void>((resolve) => { this.resolveDone = resolve; });
+      // A pending promise does not keep Node alive; without records to read (no ring buffer
+      // watch) the process would exit right after attaching. Tracing runs until told to stop.
+      const keepAlive = setInterval(() => {}, 1 << 30);
+      void done.then(() => clearInterval(keepAlive));
       const onSignal = (): void => { this.finish(); };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
@@ -149,8 +153,8 @@ export class Session {
     this.child.on('exit', () => { this.drain(); this.finish(); });
   }
 
-  /** Run every begin (or end) program once, then read what they emitted. */
-  private runOneShot(kind: 'begin' | 'end', force = false): void {
+  /** Run every begin (or end) program once, then read what they emitted (after load()). */
+  runOneShot(kind: 'begin' | 'end', force = false): void {
     for (const l of this.loaded) {
       if (l.compiled.instance.attach.kind !== kind) continue;
       if (this.finished && !force) return;
@@ -247,6 +251,11 @@ export class Session {
 
   private dump(m: ScriptMap): MapDump {
     return dumpMap(m, this.maps.get(bpfMapName(m.name))!, this.ctx);
+  }
+
+  /** Every @map's current contents (after load()). */
+  dumpMaps(): MapDump[] {
+    return this.script.maps.map((m) => this.dump(m));
   }
 
   private printMapsAtExit(): void {

@@ -200,7 +200,7 @@ const CASES: Case[] = [
   },
   {
     script: "BEGIN { @x = lhist(1, 0, 10); }",
-    expected: "stdin:1:14: error: lhist() requires four arguments (3 provided)\nBEGIN { @x = lhist(1, 0, 10); }\n             ^~~~~~~~~~~~~~~",
+    expected: "stdin:1:14: error: lhist() requires 4 arguments (3 provided)\nBEGIN { @x = lhist(1, 0, 10); }\n             ^~~~~~~~~~~~~~~",
     bpftraceRejects: true,
   },
   {
@@ -472,7 +472,7 @@ const CASES: Case[] = [
   },
   {
     script: "BEGIN { str(1, 2, 3); }",
-    expected: "stdin:1:9: error: str() takes up to two arguments (3 provided)\nBEGIN { str(1, 2, 3); }\n        ^~~~~~~~~~~~",
+    expected: "stdin:1:9: error: str() takes up to 2 arguments (3 provided)\nBEGIN { str(1, 2, 3); }\n        ^~~~~~~~~~~~",
     bpftraceRejects: true,
   },
   {
@@ -552,6 +552,31 @@ const CASES: Case[] = [
   {
     script: "BEGIN { @x = count(); $y = @x + 1; print(@x = 1); }",
     expected: "stdin:1:45: error: syntax error, unexpected =, expecting ')'\nBEGIN { @x = count(); $y = @x + 1; print(@x = 1); }\n                                            ^",
+    bpftraceRejects: true,
+  },
+  {
+    script: "BEGIN { @x[1] = 1; print(@x[1], 2); }",
+    expected: "stdin:1:20: error: The map passed to print() should not be indexed by a key\nBEGIN { @x[1] = 1; print(@x[1], 2); }\n                   ^~~~~~~~~~~~~~~",
+    bpftraceRejects: true,
+  },
+  {
+    script: "BEGIN { $x = ((uint8)1)[0]; }",
+    expected: "stdin:1:14: error: The array index operator [] can not be used on expressions of type 'uint8'\nBEGIN { $x = ((uint8)1)[0]; }\n             ^~~~~~~~~~~~~",
+    bpftraceRejects: true,
+  },
+  {
+    script: "kprobe:f { @x = kstack(3, 4, 5); }",
+    expected: "stdin:1:17: error: kstack() takes up to 2 arguments (3 provided)\nkprobe:f { @x = kstack(3, 4, 5); }\n                ^~~~~~~~~~~~~~~",
+    bpftraceRejects: true,
+  },
+  {
+    script: "tracepoint:foo:bar { }",
+    expected: "stdin:1:1: error: tracepoint not found: foo:bar\ntracepoint:foo:bar { }\n^~~~~~~~~~~~~~~~~~",
+    bpftraceRejects: true,
+  },
+  {
+    script: "BEGIN { printf(\"%d\\n\", pidd); }",
+    expected: "stdin:1:24: error: Unknown identifier: 'pidd'\nBEGIN { printf(\"%d\\n\", pidd); }\n                       ^~~~",
     bpftraceRejects: true,
   },
 ];

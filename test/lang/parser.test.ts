@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { parse, parseExpression } from '../../src/lang/parser.js';
 import { printAst, astToJSON } from '../../src/lang/print-ast.js';
 import type * as A from '../../src/lang/ast.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { needsPrograms } from '../support/environment.js';
 
 /** Compact s-expression of an expression tree, for precedence and shape checks. */
 function sx(e: A.Expr | A.TypeExpr): string {
@@ -370,4 +373,37 @@ test('-d printer: outline with positions; JSON form keeps bigints', () => {
   const json = JSON.parse(astToJSON(prog));
   assert.equal(json.probes[1].body.statements[0].value.value, '10000000');
   assert.equal(json.probes[0].span, '1:1');
+});
+
+test('preprocessor conditionals select lines like cpp (bpftrace tools use #ifndef BPFTRACE_HAVE_BTF)', () => {
+  const src = `#ifndef BPFTRACE_HAVE_BTF
+#include <linux/socket.h>
+#include <net/sock.h>
+#else
+#include <sys/socket.h>
+#endif
+#if defined(FOO) && !defined(BAR)
+struct X { int a; }
+#elif 0
+#error nope
+#else
+#define BAZ 3
+#endif
+BEGIN { }`;
+  const withBtf = parse(src, { defines: ['BPFTRACE_HAVE_BTF'] }).cDefinitions.map((c) => (c.kind === 'CInclude' ? c.path : c.kind === 'CDefine' ? c.name : c.name));
+  assert.deepEqual(withBtf, ['sys/socket.h', 'BAZ']);
+  const without = parse(src, { defines: ['FOO'] }).cDefinitions.map((c) => (c.kind === 'CInclude' ? c.path : c.kind === 'CDefine' ? c.name : c.name));
+  assert.deepEqual(without, ['linux/socket.h', 'net/sock.h', 'X']);
+  assert.throws(() => parse('#ifdef X\nBEGIN { }', { defines: [] }), /unterminated #if \(missing #endif\)/);
+  assert.throws(() => parse('#endif\nBEGIN { }'), /#endif without #if/);
+});
+
+test('every bpftrace tool shipped with the installed bpftrace parses', needsPrograms('bpftrace'), () => {
+  const tools = readdirSync('/usr/sbin').filter((f) => f.endsWith('.bt'));
+  assert.ok(tools.length >= 20, `${tools.length} tools`);
+  for (const f of tools) {
+    const src = readFileSync(join('/usr/sbin', f), 'utf8');
+    const prog = parse(src, { file: f, defines: ['BPFTRACE_HAVE_BTF'] });
+    assert.ok(prog.probes.length > 0, f);
+  }
 });

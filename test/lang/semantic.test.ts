@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SourceError } from '../../src/diagnostics.js';
@@ -13,7 +14,7 @@ import { typeName, type Type } from '../../src/lang/types.js';
 import { tracepointArgs, canonicalProvider } from '../../src/lang/probe-context.js';
 import { tracepointFormat } from '../../src/kernel/tracefs.js';
 import type * as A from '../../src/lang/ast.js';
-import { needs } from '../support/environment.js';
+import { needs, needsPrograms } from '../support/environment.js';
 import { fakeTracepoints } from './fake-tracepoints.js';
 
 function run(src: string, opts: AnalyseOptions = {}) {
@@ -140,6 +141,9 @@ BEGIN { $x = add_one(1); $a = 10; $y = add_one($a); $z = one; @b = 5; bump($a, @
   const stmts = prog.probes[0].body.statements as A.AssignStmt[];
   assert.equal(stmts[0].value.kind, 'BlockExpr');
   assert.equal(r.maps.get('@b')!.value && typeName(r.maps.get('@b')!.value!), 'int64');
+  // Types pass through typeof(): the documented p_cast example.
+  assert.deepEqual(vars('macro p_cast(a, b) { (a*)b }\nBEGIN { $p = p_cast(typeof(uint8), -1); }'), { $p: 'uint8 *' });
+  assert.throws(() => run('macro bad($x) { $x++ }\nBEGIN { @x = 1; bad(@x); }'), /Macro bad expects a scratch variable for parameter \$x/);
 });
 
 test('every expression gets a type', () => {
@@ -226,4 +230,67 @@ test('imports merge .bt scripts (macros, maps, probes) once, imported probes fir
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('#define constants are substituted in probes; BTF-style constants come from options.constants', () => {
+  const src = '#define RED "\\033[31m"\n#define N 10\n#define M (N * 2)\nBEGIN { $r = RED; @x = lhist(1, 0, M, 1); $t = TCP_CLOSE; }';
+  const prog = parse(src);
+  const r = analyse(prog, { source: src, constants: (n) => (n === 'TCP_CLOSE' ? 7n : undefined) });
+  const v = r.probes[0].variables;
+  assert.equal(typeName(v.get('$r')!), 'string[6]');
+  const lh = r.maps.get('@x')!.value!;
+  assert.deepEqual(lh.kind === 'aggregate' && lh.params, [0n, 20n, 1n]);
+  assert.equal(typeName(v.get('$t')!), 'int8');
+});
+
+test('the installed bpftrace tools analyse, except where they need kernel BTF types', needs('bpftrace'), () => {
+  const problems: string[] = [];
+  for (const f of readdirSync('/usr/sbin').filter((x) => x.endsWith('.bt'))) {
+    const src = readFileSync(join('/usr/sbin', f), 'utf8');
+    try {
+      analyse(parse(src, { file: f, defines: ['BPFTRACE_HAVE_BTF'] }), { source: src });
+    } catch (e) {
+      const m = (e as Error).message;
+      // Kernel structs and enums come from BTF, which semantic analysis takes as a plug-in.
+      if (!/^Unknown struct\/union|^Unknown identifier: '(TASK_RUNNING|TCP_\w+)'/.test(m)) problems.push(`${f}: ${m}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('every script of the oracle suite (valid bpftrace, current syntax) passes analysis', () => {
+  const dir = fileURLToPath(new URL('../../../test/lang/oracle/scripts', import.meta.url));
+  const scripts = readdirSync(dir).filter((f) => f.endsWith('.bt'));
+  assert.ok(scripts.length >= 50, `${scripts.length} scripts`);
+  const failures: string[] = [];
+  for (const f of scripts) {
+    const src = readFileSync(join(dir, f), 'utf8').replace(/@COMM@/g, 'workload').replace(/@WORKLOAD@/g, '/tmp/workload');
+    const sidecar = join(dir, f.replace(/\.bt$/, '.json'));
+    const side = existsSync(sidecar) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as { args?: string[]; flags?: string[] }) : {};
+    try {
+      analyse(parse(src, { file: f }), { source: src, params: side.args ?? [], unsafe: (side.flags ?? []).includes('--unsafe') });
+    } catch (e) {
+      failures.push(e instanceof SourceError ? e.render() : String(e));
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('integer #defines of included system headers resolve (checked against the C compiler)', needsPrograms('gcc'), () => {
+  const src = '#include <sys/socket.h>\n#include <fcntl.h>\nBEGIN { $a = AF_INET; $b = AF_INET6; $c = O_RDONLY | O_CREAT | O_TRUNC; unroll(AF_INET) { } }';
+  const prog = parse(src);
+  analyse(prog, { source: src });
+  const stmts = prog.probes[0].body.statements as A.AssignStmt[];
+  const values = stmts.slice(0, 3).map((s) => (s.value.type?.kind === 'int' ? s.value.type.literal : undefined));
+  // The same constants as gcc's preprocessor sees them.
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-hc-'));
+  let out: string;
+  try {
+    writeFileSync(join(dir, 'c.c'), '#include <sys/socket.h>\n#include <fcntl.h>\n#include <stdio.h>\nint main(void) { printf("%d %d %d", AF_INET, AF_INET6, O_RDONLY | O_CREAT | O_TRUNC); return 0; }\n');
+    assert.equal(spawnSync('gcc', ['-o', join(dir, 'c'), join(dir, 'c.c')]).status, 0);
+    out = spawnSync(join(dir, 'c'), { encoding: 'utf8' }).stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.deepEqual(values.map(String), out.trim().split(' '));
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,30 +12,54 @@ import { needs, needsPrograms } from '../support/environment.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-function ourPrograms(): string[] {
-  const r = spawnSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' });
-  if (r.status !== 0) return [];
-  return (JSON.parse(r.stdout) as { name?: string; pids?: { comm: string }[] }[])
-    .filter((p) => p.pids?.some((x) => x.comm === 'node') && /^(sched_switch|begin|end)_\d+$/.test(p.name ?? ''))
-    .map((p) => p.name!);
+/** Ids of the BPF programs a process holds (from /proc/PID/fdinfo). */
+function programIds(pid: number): number[] {
+  const ids: number[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf-prog') continue;
+      ids.push(Number(/^prog_id:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))![1]));
+    } catch { /* fd closed meanwhile */ }
+  }
+  return ids;
 }
 
-test('Ctrl-C runs END, prints the maps and exits 0', needs('bpftool'), async () => {
-  const child = spawn(process.execPath, [MAIN, '-e', 'tracepoint:sched:sched_switch { @switches = count(); } END { printf("end ran\\n"); }'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const programExists = (id: number): boolean => spawnSync('bpftool', ['prog', 'show', 'id', String(id)], { stdio: 'ignore' }).status === 0;
+
+async function startTracing(program: string): Promise<{ child: ReturnType<typeof spawn>; out: () => string; err: () => string }> {
+  const child = spawn(process.execPath, [MAIN, '-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { err += d; });
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no attach line: ${err}`)), 20_000);
-    child.stdout.on('data', () => { if (/Attached 2 probes/.test(out)) { clearTimeout(t); resolve(); } });
+    child.stdout!.on('data', () => { if (/Attached \d+ probes?/.test(out)) { clearTimeout(t); resolve(); } });
   });
+  return { child, out: () => out, err: () => err };
+}
+
+test('Ctrl-C runs END, prints the maps, exits 0 and unloads every program', needs('bpftool'), async () => {
+  const { child, out, err } = await startTracing('tracepoint:sched:sched_switch { @switches = count(); } END { printf("end ran\\n"); }');
   await new Promise((r) => setTimeout(r, 300));
+  const ids = programIds(child.pid!);
+  assert.equal(ids.length, 2);
+  assert.ok(ids.every(programExists));
   child.kill('SIGINT');
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  assert.equal(code, 0, err);
-  assert.match(out, /end ran\n\n\n@switches: \d+\n$/);
-  assert.deepEqual(ourPrograms(), []);
+  assert.equal(code, 0, err());
+  assert.match(out(), /end ran\n\n\n@switches: \d+\n$/);
+  assert.deepEqual(ids.filter(programExists), []);
+});
+
+test('a script with nothing to print keeps tracing until interrupted', needs(), async () => {
+  const { child, out, err } = await startTracing('tracepoint:sched:sched_switch { @s = count(); }');
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(child.exitCode, null, `exited early: ${out()} ${err()}`);
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 0, err());
+  assert.match(out(), /\n\n@s: \d+\n$/);
 });
 
 test('-o writes the output to a file', needs(), () => {
