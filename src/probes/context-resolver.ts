@@ -9,6 +9,8 @@ import { rawTracepointArgs } from '../btf/tracepoint-args.js';
 import { memberType } from '../btf/struct-types.js';
 import { kernelBtf, listRawTracepoints } from './raw-tracepoint.js';
 import type { ExpandOptions } from './provider.js';
+import { resolveUprobeTarget } from './uprobe/resolve-target.js';
+import { uprobeArgs } from './uprobe/dwarf-args.js';
 
 function btfArgs(name: string, params: { name: string; type: number }[]): StructTypeT {
   const b = kernelBtf();
@@ -16,7 +18,7 @@ function btfArgs(name: string, params: { name: string; type: number }[]): Struct
   return { kind: 'struct', name: `struct _args_${name}`, size: 8 * params.length, fields };
 }
 
-export function probeContextResolver(_options: ExpandOptions = {}): ProbeContextResolver {
+export function probeContextResolver(options: ExpandOptions = {}): ProbeContextResolver {
   const base = defaultResolver({
     list: (pattern) => {
       const [c, e] = pattern.split(':');
@@ -34,6 +36,10 @@ export function probeContextResolver(_options: ExpandOptions = {}): ProbeContext
         if (!name) return ctx;
         const args = rawTracepointArgs(kernelBtf(), name);
         return { ...ctx, args: btfArgs(name, args), argRegisters: args.length };
+      }
+      if (provider === 'uprobe' && ap.parts.length === 2 && !/[*?+]/.test(ap.parts[1])) {
+        const args = uprobeArgs(resolveUprobeTarget(ap.parts[0], { pid: options.pid }), ap.parts[1]);
+        return args ? { ...ctx, args: args.struct } : ctx;
       }
       if (provider === 'fentry' || provider === 'fexit') {
         const name = ap.parts[ap.parts.length - 1] ?? '';

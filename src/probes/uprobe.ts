@@ -9,6 +9,7 @@ import { ElfFile, SymbolType } from '../elf/elf.js';
 import { globToRegExp, hasWildcard } from './tracepoint.js';
 import { resolveUprobeTarget } from './uprobe/resolve-target.js';
 import { PT_REGS_OFFSET } from './usdt/arguments.js';
+import { uprobeArgs } from './uprobe/dwarf-args.js';
 import { ExpandOptions, ProbeInstance, ProbeProvider, ProgType } from './provider.js';
 
 /** rdi, rsi, rdx, rcx, r8, r9: the System V x86-64 integer argument registers. */
@@ -38,6 +39,8 @@ function uprobeInstances(retprobe: boolean, parts: readonly string[], raw: strin
     provider, name: `${provider}:${shown}:${name}`, progType: ProgType.KPROBE,
     attach: { kind: 'uprobe', path, offset, retprobe, pid: options?.pid, symbol },
     argOffsets: retprobe ? undefined : ARG_REGISTER_OFFSETS, retvalOffset: retprobe ? RETVAL_OFFSET : undefined, argsAddrSpace: 'user',
+    // Typed `args` where the binary has DWARF for the function (entry probes only).
+    args: !retprobe && symbol && name === symbol ? uprobeArgs(path, symbol)?.fields : undefined,
   });
   if (/^0x[0-9a-f]+$/i.test(fn) || /^\d+$/.test(fn)) {
     const off = elf.vaddrToOffset(BigInt(fn));

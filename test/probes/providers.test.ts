@@ -176,3 +176,50 @@ test('fentry/fexit: refused with the feature probe\'s reason where trampolines c
   if (!f.available) assert.match(r.err, new RegExp(`fentry:do_nanosleep: fentry/fexit programs cannot be loaded on this kernel \\(${f.reason.replace(/[()]/g, '\\$&')}\\)`));
   else assert.match(r.err, /not implemented/);
 });
+
+const TYPED_C = `
+#include <stdio.h>
+#include <stdlib.h>
+struct point { int x; long y; };
+__attribute__((noinline)) int bpfkit_typed(short s, unsigned char u, struct point *p, const char *label) {
+  asm volatile(""); return s + u + p->x + label[0];
+}
+int main(int argc, char **argv) {
+  struct point pt = { 7, -9 };
+  int n = atoi(argv[1]);
+  long t = 0;
+  /* On the stack: a .rodata literal's first read from BPF can fail (for bpftrace too). */
+  char label[] = "hello";
+  for (int i = 0; i < n; i++) { pt.x = i; t += bpfkit_typed(-3, 200, &pt, label); }
+  printf("%ld\\n", t);
+  return 0;
+}`;
+
+test('uprobe args typed from DWARF: widths, signedness, user strings and struct pointers', needs('gcc'), () => {
+  const bin = compileC('typed', TYPED_C, ['-O1', '-g']);
+  const r = bpfkit('-e', `struct point { int x; long y; }
+    uprobe:${bin}:bpfkit_typed { @s = sum(args.s); @u = sum(args.u); @l[str(args.label)] = count(); @x = sum(((struct point *)args.p)->x); @y = sum(((struct point *)args.p)->y); }`,
+  '-c', `${bin} ${N}`);
+  assert.equal(r.code, 0, r.err);
+  // short -3 sign-extends; unsigned char 200 does not; the struct is read from user memory.
+  assert.deepEqual(maps(r.out), [`@l[hello]: ${N}`, `@s: ${-3 * N}`, `@u: ${200 * N}`, `@x: ${triangle(N)}`, `@y: ${-9 * N}`].sort());
+});
+
+test('uprobe -p PID: the target resolves in the process and only its calls count', needs('gcc'), async () => {
+  const bin = compileC('funcs', FUNCS_C);
+  const { spawn } = await import('node:child_process');
+  // A second copy of the program runs unprobed at the same time: -p must exclude it.
+  const waiter = spawn('/bin/sh', ['-c', `read x; exec ${bin} ${N}`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const other = spawn('/bin/sh', ['-c', `read x; exec ${bin} 50`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const session = spawn(process.execPath, [MAIN, '-p', String(waiter.pid), '-e', `uprobe:${bin}:bpfkit_work { @calls = count(); }`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  session.stdout.on('data', (d) => { out += d; });
+  await new Promise<void>((resolve) => { session.stdout.once('data', () => resolve()); });
+  waiter.stdin!.end('go\n');
+  other.stdin!.end('go\n');
+  await Promise.all([new Promise((r) => waiter.once('exit', r)), new Promise((r) => other.once('exit', r))]);
+  await new Promise((r) => setTimeout(r, 300));
+  session.kill('SIGINT');
+  await new Promise((r) => session.once('exit', r));
+  assert.deepEqual(maps(out), [`@calls: ${N}`], out);
+});
