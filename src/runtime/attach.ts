@@ -7,9 +7,11 @@ import { RawTracepointLink } from '../kernel/links/raw-tracepoint.js';
 import { PerfEventLink } from '../kernel/links/perf-event.js';
 import { UprobeLink } from '../kernel/links/uprobe.js';
 import { KprobeLink } from '../kernel/links/kprobe.js';
+import { TracingLink } from '../kernel/links/tracing.js';
+import { AttachType, type ProgramSpec } from '../kernel/programs.js';
 import { PerfConst } from '../kernel/perf.js';
 import { BpfSyscallError } from '../kernel/sys.js';
-import { haveFentry, haveKprobes } from '../kernel/features.js';
+import { haveFentry, haveKprobes, vmlinuxFuncId } from '../kernel/features.js';
 import { UserError } from '../diagnostics.js';
 import type { ProbeInstance } from '../probes/provider.js';
 import { PERF_TYPE_HARDWARE } from '../probes/perf/event-names.js';
@@ -32,8 +34,16 @@ export function checkAttachable(instance: ProbeInstance): void {
   if (a.kind === 'fentry') {
     const f = haveFentry();
     if (!f.available) throw new ProbeUnavailableError(`${instance.name}: fentry/fexit programs cannot be loaded on this kernel (${f.reason}); use tracepoint: or rawtracepoint: probes instead`);
-    throw new ProbeUnavailableError(`${instance.name}: attaching fentry/fexit programs is not implemented in bpfkit yet`);
   }
+}
+
+/** What loading needs beyond the instructions: fentry/fexit are loaded for one kernel function. */
+export function loadAttributes(instance: ProbeInstance): Partial<ProgramSpec> {
+  const a = instance.attach;
+  if (a.kind !== 'fentry') return {};
+  const id = vmlinuxFuncId(a.func);
+  if (id === undefined) throw new ProbeUnavailableError(`${instance.name}: kernel function '${a.func}' has no BTF`);
+  return { expectedAttachType: a.exit ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY, attachBtfId: id };
 }
 
 /** Attach `program` for `instance`; undefined for begin/end (run by the session). */
@@ -63,6 +73,6 @@ export function attach(instance: ProbeInstance, program: Program, pid?: number):
       return KprobeLink.attach(program, a.func, { retprobe: a.retprobe, offset: a.offset });
     case 'fentry':
       checkAttachable(instance);
-      return undefined;
+      return TracingLink.attach(program, instance.name);
   }
 }

@@ -15,7 +15,7 @@ import { strftime } from '../output/strftime.js';
 import { attachedProbesText, exitText, mapText, printValueText } from '../output/text.js';
 import { attachedProbesJson, exitJson, mapJson, messageJson, printValueJson } from '../output/json.js';
 import type { MapDump, Value } from '../output/value.js';
-import { attach, checkAttachable } from './attach.js';
+import { attach, checkAttachable, loadAttributes } from './attach.js';
 import { StackSymbolizer } from './symbols/stack-symbolizer.js';
 import { STACK_MAP } from '../ir/stacks.js';
 import { cString, decodeValue, DecodeContext } from './decode.js';
@@ -92,7 +92,7 @@ export class Session {
       if (!this.options.dryRun) checkAttachable(compiled.instance);
       try {
         const program = Program.load(
-          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL' },
+          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL', ...loadAttributes(compiled.instance) },
           this.maps, { logLevel: this.options.verbose ? 1 : 0 });
         this.loaded.push({ compiled, program });
       } catch (e) {
