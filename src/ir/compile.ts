@@ -16,6 +16,8 @@ import { allocateRegisters, Allocation } from './regalloc.js';
 export interface CompileOptions {
   positional?: string[];
   ncpus?: number;
+  /** Possible CPUs (default: ncpus). */
+  possibleCpus?: number;
   strlen?: number;
   /** The script text, for locations in -d and error messages. */
   source?: string;
@@ -67,6 +69,7 @@ function compileProgram(program: ast.Program, options: CompileOptions): Compiled
     probeNames: [],
     positional: options.positional ?? [],
     ncpus: options.ncpus ?? 1,
+    possibleCpus: options.possibleCpus ?? options.ncpus ?? 1,
     strlen: options.strlen ?? 64,
     source: options.source,
   };

@@ -30,6 +30,8 @@ export interface ScriptContext {
   probeNames: string[];
   positional: string[];
   ncpus: number;
+  /** Possible CPUs (per-CPU map slots), for reading aggregates in probes. */
+  possibleCpus: number;
   /** bpftrace's max_strlen (default 64). */
   strlen: number;
   source?: string;
@@ -374,6 +376,46 @@ export class ProgramLowering {
     if (t.kind === 'int') return t.literal !== undefined ? I64 : { kind: 'int', bits: 64, signed: t.signed };
     if (t.kind === 'string') return strType(Math.max(t.size, this.script.strlen));
     return t;
+  }
+
+  /**
+   * The value of a per-CPU aggregate as userspace would print it: every CPU's slot combined
+   * (bpf_map_lookup_percpu_elem, unrolled over the possible CPUs known at compile time).
+   */
+  private aggregateRead(m: ScriptMap, key: number): VReg {
+    const b = this.b;
+    const cpus = this.script.possibleCpus;
+    if (cpus > 64) this.fail(`reading ${m.name} in a probe needs one lookup per CPU; ${cpus} CPUs is too many`, this.probe.span);
+    const total = b.const(0, 'total'), count = b.const(0, 'n'), seen = b.const(0, 'seen');
+    const signed = m.signed;
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      const p = b.call(Helper.map_lookup_percpu_elem, [{ map: bpfMapName(m.name) }, { fp: key }, { imm: cpu }])!;
+      const next = b.label('cpu');
+      b.jmp('jeq', p, 0, next);
+      const v = b.ldx('dw', p, 0);
+      if (m.kind === 'min' || m.kind === 'max') {
+        const set = b.ldx('dw', p, 8);
+        b.jmp('jeq', set, 0, next);
+        const take = b.label('take');
+        b.jmp('jeq', seen, 0, take);
+        const keep: JmpName = m.kind === 'min' ? (signed ? 'jsle' : 'jle') : (signed ? 'jsge' : 'jge');
+        b.jmp(keep, total, v, next);
+        b.place(take);
+        b.emit({ op: 'alu', wide: true, alu: 'mov', dst: total, src: v });
+        b.emit({ op: 'alu', wide: true, alu: 'mov', dst: seen, src: 1 });
+      } else {
+        b.alu('add', total, v);
+        if (m.kind === 'avg') b.alu('add', count, b.ldx('dw', p, 8));
+      }
+      b.place(next);
+    }
+    if (m.kind === 'avg') {
+      const done = b.label('avg');
+      b.jmp('jeq', count, 0, done);
+      b.emit({ op: 'alu', wide: true, alu: 'div', dst: total, src: count });
+      b.place(done);
+    }
+    return total;
   }
 
   /** Load an integer map value (0 when the key is missing). */
@@ -728,8 +770,10 @@ export class ProgramLowering {
       case 'Map': case 'MapAccess': {
         const ref = e.kind === 'Map' ? e : e.map;
         const m = this.scriptMap(ref, e.span);
+        const key = this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span);
+        if (m.kind === 'count' || m.kind === 'sum' || m.kind === 'avg' || m.kind === 'min' || m.kind === 'max') return this.aggregateRead(m, key);
         if (m.kind !== 'value') this.fail(`reading ${ref.name} in a probe is not supported: it holds ${m.kind}()`, e.span);
-        return this.mapRead(m, this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span));
+        return this.mapRead(m, key);
       }
       case 'Binary': return this.binary(e);
       case 'Unary': {

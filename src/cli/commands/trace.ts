@@ -9,6 +9,7 @@ import { parse } from '../../lang/parser.js';
 import { analyse } from '../../lang/semantic.js';
 import { compileScript, CompiledScript } from '../../ir/compile.js';
 import { Session } from '../../runtime/session.js';
+import { nrPossibleCpus } from '../../kernel/sys.js';
 // -l and -d load what they need on demand: every module imported here is paid by every run.
 
 const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [ARGS...]
@@ -98,7 +99,7 @@ const trace: Command = {
     const analysed = analyse(ast, { source, params: positional });
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
-    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined });
+    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), possibleCpus: nrPossibleCpus(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined });
     if (o.d) { process.stdout.write(await debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
     const write = (text: string): void => { if (text) writeSync(fd, text); };
