@@ -91,3 +91,15 @@ export class TypedMap<K, V> {
 export function sumPerCpuU64(map: BpfMap, key: Uint8Array): bigint {
   return (map.lookupPerCpu(key) ?? []).reduce((s, b) => s + u64.decode(b), 0n);
 }
+
+/** A stack-trace map value: the instruction pointers, innermost first, up to the first zero. */
+export function stackAddresses(value: Uint8Array): bigint[] {
+  const d = dv(value);
+  const out: bigint[] = [];
+  for (let at = 0; at + 8 <= value.byteLength; at += 8) {
+    const ip = d.getBigUint64(at, true);
+    if (ip === 0n) break;
+    out.push(ip);
+  }
+  return out;
+}

@@ -19,6 +19,7 @@ export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
 /** Map creation flags (map_flags). */
 export const MapFlags = { NO_PREALLOC: 1 << 0, RDONLY_PROG: 1 << 7, WRONLY_PROG: 1 << 8, MMAPABLE: 1 << 10 } as const;
 
+const ARRAY_LIKE = new Set<number>([MapType.ARRAY, MapType.PERCPU_ARRAY]);
 const PER_CPU = new Set<number>([MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH]);
 
 /** What to create. Plain data: can be built, printed and compared without a kernel. */
@@ -199,6 +200,21 @@ export class BpfMap {
       if (r === -Errno.ENOENT) return out;
       inBatch = outBatch;
     }
+  }
+
+  /**
+   * Remove every entry (bpftrace's clear()); arrays cannot lose entries, so their values are
+   * zeroed instead. Returns the number of keys touched.
+   */
+  clear(): number {
+    const keys = [...this.keys()];
+    if (ARRAY_LIKE.has(this.spec.type)) {
+      const zero = new Uint8Array(this.valueBytes);
+      for (const k of keys) this.update(k, zero);
+    } else {
+      for (const k of keys) this.delete(k);
+    }
+    return keys.length;
   }
 
   close(): void {

@@ -27,7 +27,8 @@ export interface PerfEventAttrSpec {
   wakeupEvents?: number;
   watermark?: boolean;
   disabled?: boolean;
-  config1?: bigint | number;
+  /** A number, or a buffer whose address is passed (uprobe path, kprobe function name). */
+  config1?: bigint | number | Uint8Array;
   config2?: bigint | number;
 }
 
@@ -46,7 +47,8 @@ export function perfEventAttr(spec: PerfEventAttrSpec): Attr {
   if (spec.watermark) flags |= 1n << BigInt(FLAG.watermark);
   a.u64(40, flags);
   a.u32(48, spec.wakeupEvents ?? 0);
-  a.u64(56, spec.config1 ?? 0);
+  if (spec.config1 instanceof Uint8Array) a.ptr(56, spec.config1);
+  else a.u64(56, spec.config1 ?? 0);
   a.u64(64, spec.config2 ?? 0);
   return a;
 }

@@ -196,10 +196,70 @@ export class Program {
     return result;
   }
 
+  /**
+   * BPF_OBJ_GET_INFO_BY_FD: the kernel's view of the program. Run time and count are collected
+   * only while statistics are enabled (see enableRunTimeStats).
+   */
+  info(): ProgramInfo {
+    const info = new Uint8Array(PROG_INFO_SIZE);
+    bpf(BpfCmd.OBJ_GET_INFO_BY_FD, new Attr().u32(0, this.fd).u32(4, info.byteLength).ptr(8, info), `program '${this.name}'`);
+    const v = new DataView(info.buffer);
+    const nameBytes = info.subarray(64, 80);
+    const end = nameBytes.indexOf(0);
+    return {
+      type: v.getUint32(0, true), id: v.getUint32(4, true),
+      tag: Buffer.from(info.subarray(8, 16)).toString('hex'),
+      jitedLength: v.getUint32(16, true), xlatedLength: v.getUint32(20, true),
+      name: Buffer.from(nameBytes.subarray(0, end < 0 ? 16 : end)).toString('utf8'),
+      runTimeNs: v.getBigUint64(192, true), runCount: v.getBigUint64(200, true),
+      verifiedInstructions: v.getUint32(216, true),
+    };
+  }
+
   close(): void {
     if (this._fd < 0) return;
     closeFd(this._fd);
     this._fd = -1;
+    untrack(this);
+  }
+}
+
+/** sizeof(struct bpf_prog_info) in the uapi headers we were written against. */
+const PROG_INFO_SIZE = 232;
+
+export interface ProgramInfo {
+  type: number;
+  /** Kernel-wide id (what `bpftool prog show` lists). */
+  id: number;
+  /** The kernel's hash of the instructions, hex. */
+  tag: string;
+  jitedLength: number;
+  xlatedLength: number;
+  name: string;
+  /** Total nanoseconds spent in the program while stats were enabled. */
+  runTimeNs: bigint;
+  runCount: bigint;
+  verifiedInstructions: number;
+}
+
+/**
+ * BPF_ENABLE_STATS(BPF_STATS_RUN_TIME): programs accumulate run time and run count until the
+ * returned handle is closed (the kernel keeps stats on while any such fd is open).
+ */
+export function enableRunTimeStats(): RunTimeStats {
+  return new RunTimeStats(bpf(BpfCmd.ENABLE_STATS, new Attr().u32(0, 0 /* BPF_STATS_RUN_TIME */)));
+}
+
+export class RunTimeStats {
+  private fd: number;
+  constructor(fd: number) {
+    this.fd = fd;
+    track(this);
+  }
+  close(): void {
+    if (this.fd < 0) return;
+    closeFd(this.fd);
+    this.fd = -1;
     untrack(this);
   }
 }

@@ -10,7 +10,10 @@
 //
 // Waiting on fds: koffi.node.poll() registers an fd with libuv's own poller (epoll underneath), so
 // ring buffers and perf buffers are read from a callback on Node's event loop with no thread, no
-// busy loop and no timer. Ring-buffer map fds and perf-event fds both support poll().
+// busy loop and no timer. Ring-buffer map fds and perf-event fds both support poll(). (The
+// alternatives were worse: a blocking epoll_wait in a koffi async call ties up a libuv worker
+// thread per reader and needs a wake-up fd to stop; a poll timer adds latency and idle wakeups,
+// so it is only the fallback.)
 import koffi from 'koffi';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../diagnostics.js';
@@ -124,7 +127,7 @@ export class Attr {
   u64(off: number, v: bigint | number): this { this.view.setBigUint64(off, BigInt.asUintN(64, BigInt(v)), true); return this; }
   /** Write the address of `data` (or 0 for null) as an __aligned_u64. */
   ptr(off: number, data: Uint8Array | null | undefined): this {
-    if (!data) return this.u64(off, 0n);
+    if (!data || data.byteLength === 0) return this.u64(off, 0n);
     this.pinned.push(data);
     return this.u64(off, addressOf(data));
   }
@@ -134,6 +137,11 @@ export class Attr {
     this.bytes.set(b, off);
     return this;
   }
+  /**
+   * Called after the system call: referencing the attribute here keeps it, and so every array
+   * whose address it holds, reachable until the kernel has read them.
+   */
+  settle(): void { this.pinned.length = 0; }
   getU32(off: number): number { return this.view.getUint32(off, true); }
   getU64(off: number): bigint { return this.view.getBigUint64(off, true); }
 }
@@ -155,14 +163,18 @@ export const cString = (s: string): Uint8Array => {
 /** bpf(cmd, attr, size). Returns the (non-negative) result or throws a typed error. */
 export function bpf(cmd: number, attr: Attr, what?: string): number {
   const r = Number(syscallBpf(SYS_bpf, cmd, attr.bytes, attr.bytes.byteLength));
-  if (r < 0) throw syscallError(what ? `${bpfCmdName(cmd)} (${what})` : bpfCmdName(cmd), koffi.errno());
+  const errno = r < 0 ? koffi.errno() : 0;
+  attr.settle();
+  if (r < 0) throw syscallError(what ? `${bpfCmdName(cmd)} (${what})` : bpfCmdName(cmd), errno);
   return r;
 }
 
 /** bpf() returning -errno instead of throwing, for callers that branch on errno (ENOENT, ENOSPC). */
 export function bpfRaw(cmd: number, attr: Attr): number {
   const r = Number(syscallBpf(SYS_bpf, cmd, attr.bytes, attr.bytes.byteLength));
-  return r < 0 ? -koffi.errno() : r;
+  const result = r < 0 ? -koffi.errno() : r;
+  attr.settle();
+  return result;
 }
 
 export const PERF_FLAG_FD_CLOEXEC = 8;
@@ -170,7 +182,9 @@ export const PERF_FLAG_FD_CLOEXEC = 8;
 /** perf_event_open(attr, pid, cpu, group_fd, flags) -> fd. */
 export function perfEventOpen(attr: Attr, pid: number, cpu: number, groupFd = -1, flags = PERF_FLAG_FD_CLOEXEC, what?: string): number {
   const r = Number(syscallPerfEventOpen(SYS_perf_event_open, attr.bytes, pid, cpu, groupFd, flags));
-  if (r < 0) throw syscallError(`perf_event_open${what ? ` (${what})` : ''}`, koffi.errno());
+  const errno = r < 0 ? koffi.errno() : 0;
+  attr.settle();
+  if (r < 0) throw syscallError(`perf_event_open${what ? ` (${what})` : ''}`, errno);
   return r;
 }
 
@@ -254,11 +268,26 @@ export interface FdWatch {
  * epoll underneath: no thread and no polling timer). The callback must drain what it can.
  */
 export function watchReadable(fd: number, onReadable: () => void): FdWatch {
-  const handle = koffi.node.poll(fd, { readable: true }, () => onReadable());
+  const poll = (koffi as unknown as { node?: { poll?: typeof koffi.node.poll } }).node?.poll;
+  if (typeof poll !== 'function') return watchByTimer(onReadable);
+  const handle = poll(fd, { readable: true }, () => onReadable());
   let open = true;
   return {
     close() { if (open) { open = false; handle.close(); } },
     unref() { handle.unref(); },
     ref() { handle.ref(); },
+  };
+}
+
+/**
+ * Fallback for a koffi without node.poll (an undocumented API that may change): look every
+ * 10 ms. Costs latency, not correctness, as readers drain whatever is there.
+ */
+function watchByTimer(onReadable: () => void): FdWatch {
+  let timer: NodeJS.Timeout | undefined = setInterval(onReadable, 10);
+  return {
+    close() { if (timer) { clearInterval(timer); timer = undefined; } },
+    unref() { timer?.unref(); },
+    ref() { timer?.ref(); },
   };
 }

@@ -8,6 +8,8 @@ import { PerfEventLink } from '../../src/kernel/links/perf-event.js';
 import { TypedMap, u32, u64 } from '../../src/kernel/codecs.js';
 import { onlineCpus } from '../../src/kernel/sys.js';
 import { UserError } from '../../src/diagnostics.js';
+import { KprobeLink, KprobesUnavailableError } from '../../src/kernel/links/kprobe.js';
+import { existsSync } from 'node:fs';
 import { ProgramBuilder, R0, R1, R2, R10 } from '../../src/isa/builder.js';
 import { Helper } from '../../src/isa/helpers.js';
 import { compileC, countByPidProgram, GETPPID_C, Workload } from './fixtures.js';
@@ -57,3 +59,26 @@ function countTicks() {
     .jmp('jeq', R0, 0, 'out').mov64(R1, 1).atomic('dw', 'add', R0, 0, R1)
     .label('out').mov64(R0, 0).exit().build();
 }
+
+test('kprobe: counts calls where the kernel has kprobes, a clear UserError where it has none', needs('gcc'), async () => {
+  const counts = BpfMap.create(mapSpecs.hash('bpfkit_counts', 4, 8, 10240));
+  const prog = Program.load({ name: 'bpfkit_kp', type: ProgramType.KPROBE, instructions: countByPidProgram().build() }, { counts });
+  try {
+    if (!existsSync('/sys/bus/event_source/devices/kprobe')) {
+      assert.throws(() => KprobeLink.attach(prog, '__x64_sys_getppid'), (e: unknown) => e instanceof KprobesUnavailableError && e instanceof UserError && /kprobes are not available/.test(e.message));
+      return;
+    }
+    const link = KprobeLink.attach(prog, '__x64_sys_getppid');
+    try {
+      const w = new Workload(compileC('getppid', GETPPID_C), ['100']);
+      w.go();
+      await w.exit();
+      assert.equal(new TypedMap(counts, u32, u64).get(w.pid), 100n);
+    } finally {
+      link.close();
+    }
+  } finally {
+    prog.close();
+    counts.close();
+  }
+});

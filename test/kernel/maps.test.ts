@@ -87,3 +87,19 @@ test('ring buffer, perf event array and stack trace maps can be created', needs(
   }
   assert.throws(() => BpfMap.create(mapSpecs.ringbuf('bpfkit_rb', 1000)), (e: unknown) => e instanceof BpfSyscallError && e.code === 'EINVAL' && /BPF_MAP_CREATE/.test(e.message));
 });
+
+test('clear(): hash maps lose their keys, arrays are zeroed', needs(), () => {
+  const h = BpfMap.create(mapSpecs.hash('bpfkit_ch', 4, 4, 16));
+  const a = BpfMap.create(mapSpecs.array('bpfkit_ca', 4, 3));
+  try {
+    for (let i = 0; i < 5; i++) h.update(u32.encode(i), u32.encode(i));
+    a.update(u32.encode(1), u32.encode(9));
+    assert.equal(h.clear(), 5);
+    assert.equal([...h.keys()].length, 0);
+    assert.equal(a.clear(), 3);
+    assert.equal(u32.decode(a.lookup(u32.encode(1))!), 0);
+  } finally {
+    h.close();
+    a.close();
+  }
+});

@@ -8,6 +8,11 @@ import { Program, ProgramType, VerifierError, parseVerifierLog } from '../../src
 import { u32, u64 } from '../../src/kernel/codecs.js';
 import { nrPossibleCpus, onlineCpus } from '../../src/kernel/sys.js';
 import { UserError } from '../../src/diagnostics.js';
+import { Collection } from '../../src/kernel/collection.js';
+import { enableRunTimeStats } from '../../src/kernel/programs.js';
+import { execFileSync } from 'node:child_process';
+import { TracepointLink } from '../../src/kernel/links/tracepoint.js';
+import { compileC, countByPidProgram, GETPPID_C, Workload } from './fixtures.js';
 
 test('socket filter: BPF_PROG_TEST_RUN returns the program result and counts in a map', needs(), () => {
   const counts = BpfMap.create(mapSpecs.array('bpfkit_cnt', 8, 1));
@@ -84,4 +89,53 @@ test('parseVerifierLog ignores state lines and summaries', () => {
   assert.equal(p.insnIndex, 1);
   assert.equal(p.insnText, '(95) exit');
   assert.equal(p.reason, 'R0 !read_ok');
+});
+
+test('Collection: maps created, programs bound by name, all closed together', needs(), () => {
+  const b = new ProgramBuilder()
+    .st('w', R10, -4, 0).mov64(R2, R10).add64(R2, -4).ldMap(R1, 'hits').call(Helper.map_lookup_elem)
+    .jmp('jeq', R0, 0, 'out').mov64(R1, 1).atomic('dw', 'add', R0, 0, R1)
+    .label('out').mov64(R0, 1).exit();
+  const c = Collection.load({
+    maps: { hits: mapSpecs.array('bpfkit_hits', 8, 1) },
+    programs: { filter: { name: 'bpfkit_coll', type: ProgramType.SOCKET_FILTER, instructions: b.build() } },
+  });
+  try {
+    assert.equal(c.program('filter').testRun({ data: new Uint8Array(20), repeat: 3 }).retval, 1);
+    assert.equal(u64.decode(c.map('hits').lookup(u32.encode(0))!), 3n);
+  } finally {
+    c.close();
+  }
+  assert.equal(c.map('hits').closed, true);
+  assert.throws(() => Collection.load({ maps: {}, programs: { p: { name: 'bpfkit_x', type: ProgramType.SOCKET_FILTER, instructions: b.build() } } }), /refers to map 'hits'/);
+});
+
+test('Program.info(): id, name and tag as bpftool shows them; run count while stats are on', needs('bpftool', 'gcc'), async () => {
+  const counts = BpfMap.create(mapSpecs.hash('bpfkit_counts', 4, 8, 1024));
+  const prog = Program.load({ name: 'bpfkit_info', type: ProgramType.TRACEPOINT, instructions: countByPidProgram().build() }, { counts });
+  const link = TracepointLink.attach(prog, 'syscalls', 'sys_enter_getppid');
+  try {
+    const info = prog.info();
+    const shown = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show', 'id', String(info.id)], { encoding: 'utf8' }));
+    assert.equal(shown.name, 'bpfkit_info');
+    assert.equal(info.name, 'bpfkit_info');
+    assert.equal(shown.tag, info.tag);
+    assert.equal(info.xlatedLength, shown.bytes_xlated);
+    assert.equal(info.jitedLength, shown.bytes_jited);
+    const stats = enableRunTimeStats();
+    try {
+      const w = new Workload(compileC('getppid', GETPPID_C), ['200']);
+      w.go();
+      await w.exit();
+    } finally {
+      stats.close();
+    }
+    const after = prog.info();
+    assert.ok(after.runCount >= 200n, `run count ${after.runCount}`);
+    assert.ok(after.runTimeNs > 0n);
+  } finally {
+    link.close();
+    prog.close();
+    counts.close();
+  }
 });

@@ -4,7 +4,7 @@
 // No tracefs uprobe_events entry is created, so nothing can outlive the process: the uprobe
 // goes away when the perf event fd is closed (or the process dies).
 import { readFileSync, realpathSync } from 'node:fs';
-import { addressOf, cString } from '../sys.js';
+import { cString } from '../sys.js';
 import { openPerfEvent } from '../perf.js';
 import { track, untrack } from '../cleanup.js';
 import { UserError } from '../../diagnostics.js';
@@ -15,9 +15,9 @@ import type { Link } from './link.js';
 
 const PMU = '/sys/bus/event_source/devices/uprobe';
 
-let pmuCache: { type: number; retprobeBit: number } | undefined;
+let pmuCache: { type: number; retprobeBit: number; refCtrShift?: number } | undefined;
 /** The uprobe PMU's perf type and the config bit that makes a probe a return probe. */
-export function uprobePmu(): { type: number; retprobeBit: number } {
+export function uprobePmu(): { type: number; retprobeBit: number; refCtrShift?: number } {
   if (pmuCache) return pmuCache;
   let type: number;
   try {
@@ -26,7 +26,12 @@ export function uprobePmu(): { type: number; retprobeBit: number } {
     throw new UserError(`uprobes are not available: ${PMU}/type is missing (kernel without CONFIG_UPROBE_EVENTS?)`);
   }
   const fmt = /config:(\d+)/.exec(readFileSync(`${PMU}/format/retprobe`, 'utf8'));
-  return (pmuCache = { type, retprobeBit: fmt ? Number(fmt[1]) : 0 });
+  let refCtrShift: number | undefined;
+  try {
+    const m = /config:(\d+)-\d+/.exec(readFileSync(`${PMU}/format/ref_ctr_offset`, 'utf8'));
+    if (m) refCtrShift = Number(m[1]);
+  } catch { /* kernel without reference-counted uprobes */ }
+  return (pmuCache = { type, retprobeBit: fmt ? Number(fmt[1]) : 0, refCtrShift });
 }
 
 export interface UprobeOptions {
@@ -41,6 +46,8 @@ export interface UprobeOptions {
   retprobe?: boolean;
   /** Only this process (default -1: every process mapping the file). */
   pid?: number;
+  /** File offset of a USDT semaphore the kernel keeps incremented while attached. */
+  refCtrOffset?: number;
 }
 
 export class UprobeLink implements Link {
@@ -70,12 +77,15 @@ export class UprobeLink implements Link {
     const pathC = cString(path);
     const target = `${path}:${options.symbol ?? `0x${offset.toString(16)}`}`;
     const pid = options.pid ?? -1;
-    // The kernel copies the path during perf_event_open; pathC only has to live until then.
+    let config = retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n;
+    if (options.refCtrOffset) {
+      if (pmu.refCtrShift === undefined) throw new UserError('this kernel cannot maintain USDT semaphores (no uprobe ref_ctr_offset)');
+      config |= BigInt(options.refCtrOffset) << BigInt(pmu.refCtrShift);
+    }
     const fd = openPerfEvent({
-      type: pmu.type, config: retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n,
-      config1: addressOf(pathC), config2: offset, samplePeriod: 1, wakeupEvents: 1, disabled: true,
+      type: pmu.type, config,
+      config1: pathC, config2: offset, samplePeriod: 1, wakeupEvents: 1, disabled: true,
     }, pid, pid === -1 ? 0 : -1, `${retprobe ? 'uretprobe' : 'uprobe'} ${target}`);
-    keepAlive(pathC);
     return new UprobeLink(target, retprobe, new PerfEventAttachment(fd, program.fd), offset);
   }
 
@@ -87,7 +97,3 @@ export class UprobeLink implements Link {
     untrack(this);
   }
 }
-
-/** Keeps the path buffer reachable until after the syscall that reads it through its address. */
-let sink: Uint8Array | undefined;
-const keepAlive = (p: Uint8Array): void => { sink = p; void sink; };

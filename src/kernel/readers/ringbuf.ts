@@ -12,6 +12,15 @@
 import { BpfMap, MapType } from '../maps.js';
 import { Mapping, PROT_READ, PROT_WRITE, mmap, pageSize, watchReadable, FdWatch } from '../sys.js';
 import { track, untrack } from '../cleanup.js';
+import { sumPerCpuU64 } from '../codecs.js';
+
+export interface RingBufOptions {
+  /**
+   * Where the BPF program counts records bpf_ringbuf_output() could not place: a per-CPU array
+   * of u64 (or a plain array) and the key. Makes `lost` exact.
+   */
+  dropCounter?: { map: BpfMap; key: Uint8Array };
+}
 
 const BUSY = 0x80000000;
 const DISCARD = 0x40000000;
@@ -32,7 +41,7 @@ export class RingBufReader {
   /** Records delivered so far. */
   received = 0;
 
-  constructor(readonly map: BpfMap, private readonly onRecord: RecordCallback) {
+  constructor(readonly map: BpfMap, private readonly onRecord: RecordCallback, private readonly options: RingBufOptions = {}) {
     if (map.spec.type !== MapType.RINGBUF) throw new TypeError(`map '${map.name}' is not a ring buffer`);
     const page = pageSize();
     const size = map.spec.maxEntries;
@@ -82,6 +91,15 @@ export class RingBufReader {
       if (cons >= prod) prod = Number(Atomics.load(this.producerPos, 0));
     }
     return n;
+  }
+
+  /** Records the program reported as dropped (needs options.dropCounter; 0n without it). */
+  get lost(): bigint {
+    const c = this.options.dropCounter;
+    if (!c) return 0n;
+    if (c.map.perCpu) return sumPerCpuU64(c.map, c.key);
+    const v = c.map.lookup(c.key);
+    return v ? new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true) : 0n;
   }
 
   get closed(): boolean { return this.closedFlag; }
