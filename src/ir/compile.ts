@@ -2,24 +2,29 @@
 // the map specs and record table they share. No kernel is touched here, so -d and the unit tests
 // run anywhere.
 import * as ast from '../lang/ast.js';
+import { SourceError } from '../diagnostics.js';
 import type { Instruction } from '../isa/instruction.js';
 import { expandAttachPoint, ProbeInstance } from '../probes/index.js';
 import { emitProgram } from './emit.js';
 import { eliminateDeadCode } from './dce.js';
 import type { IrFunction } from './ir.js';
 import { CompileError, MapNotYetKnownError, ProgramLowering, ScriptContext } from './lower.js';
-import { globalsSpec, MapSpec, mapSpecOf, ringbufSpec, ScriptMap } from './maps.js';
+import { globalsSpec, lostSpec, MapSpec, mapSpecOf, ringbufSpec, ScriptMap } from './maps.js';
 import { RecordSpec, RecordTable } from './records.js';
 import { allocateRegisters, Allocation } from './regalloc.js';
 
 export interface CompileOptions {
   positional?: string[];
   ncpus?: number;
+  /** Possible CPUs (default: ncpus). */
+  possibleCpus?: number;
   strlen?: number;
   /** The script text, for locations in -d and error messages. */
   source?: string;
   /** -p PID: uprobe/usdt targets resolve through this process's mappings, and attach to it only. */
   pid?: number;
+  /** The script's file name for error messages ("stdin" for -e). */
+  file?: string;
 }
 
 export interface CompiledProgram {
@@ -47,12 +52,26 @@ function programName(instance: ProbeInstance, index: number): string {
 }
 
 export function compileScript(program: ast.Program, options: CompileOptions = {}): CompiledScript {
+  try {
+    return compileProgram(program, options);
+  } catch (e) {
+    // Every user error points into the script: quote it with the right file name.
+    if (e instanceof SourceError) {
+      e.file = options.file ?? program.file ?? e.file;
+      if (e.source === undefined) e.source = options.source;
+    }
+    throw e;
+  }
+}
+
+function compileProgram(program: ast.Program, options: CompileOptions): CompiledScript {
   const script: ScriptContext = {
     maps: new Map(),
     records: new RecordTable(),
     probeNames: [],
     positional: options.positional ?? [],
     ncpus: options.ncpus ?? 1,
+    possibleCpus: options.possibleCpus ?? options.ncpus ?? 1,
     strlen: options.strlen ?? 64,
     source: options.source,
   };
@@ -98,7 +117,7 @@ export function compileScript(program: ast.Program, options: CompileOptions = {}
   return {
     programs: jobs.map((j) => done.get(j.index)!),
     maps,
-    mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(script.extraMaps?.values() ?? []), ...(needsRingbuf ? [ringbufSpec()] : []), globalsSpec()],
+    mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(script.extraMaps?.values() ?? []), ...(needsRingbuf ? [ringbufSpec(), lostSpec()] : []), globalsSpec()],
     records,
     probeNames: script.probeNames,
   };

@@ -10,8 +10,8 @@ import type { SizeName } from '../isa/builder.js';
 import type { JmpName } from '../isa/builder.js';
 import type { ProbeInstance } from '../probes/provider.js';
 import { FunctionBuilder } from './function-builder.js';
-import { IrFunction, VReg } from './ir.js';
-import { bpfMapName, GLOBALS_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
+import { CallArg, IrFunction, VReg } from './ir.js';
+import { bpfMapName, GLOBALS_MAP, LOST_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
 import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
 import { isMemoryAccess, LoweringHost, probeBuiltin, probeCall, readMemoryBuffer, readMemoryScalar } from './probe-values.js';
 
@@ -30,6 +30,8 @@ export interface ScriptContext {
   probeNames: string[];
   positional: string[];
   ncpus: number;
+  /** Possible CPUs (per-CPU map slots), for reading aggregates in probes. */
+  possibleCpus: number;
   /** bpftrace's max_strlen (default 64). */
   strlen: number;
   source?: string;
@@ -42,6 +44,8 @@ type Val = { k: 'reg'; v: VReg; type: Type } | { k: 'mem'; off: number; type: Ty
 
 const SIZE_NAMES: Record<number, SizeName> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
 const BPF_ANY = 0;
+/** Records bigger than this that contain str() are built in the ring buffer, not on the stack. */
+const RESERVE_THRESHOLD = 192;
 const round8 = (n: number): number => Math.max(8, (n + 7) & ~7);
 const isStringy = (t: Type): boolean => (t.kind === 'special' && (t.name === 'timestamp' || t.name === 'inet')) || t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
 const isSigned = (t: Type | undefined): boolean => !!t && t.kind === 'int' && t.signed;
@@ -384,6 +388,46 @@ export class ProgramLowering {
     return t;
   }
 
+  /**
+   * The value of a per-CPU aggregate as userspace would print it: every CPU's slot combined
+   * (bpf_map_lookup_percpu_elem, unrolled over the possible CPUs known at compile time).
+   */
+  private aggregateRead(m: ScriptMap, key: number): VReg {
+    const b = this.b;
+    const cpus = this.script.possibleCpus;
+    if (cpus > 64) this.fail(`reading ${m.name} in a probe needs one lookup per CPU; ${cpus} CPUs is too many`, this.probe.span);
+    const total = b.const(0, 'total'), count = b.const(0, 'n'), seen = b.const(0, 'seen');
+    const signed = m.signed;
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      const p = b.call(Helper.map_lookup_percpu_elem, [{ map: bpfMapName(m.name) }, { fp: key }, { imm: cpu }])!;
+      const next = b.label('cpu');
+      b.jmp('jeq', p, 0, next);
+      const v = b.ldx('dw', p, 0);
+      if (m.kind === 'min' || m.kind === 'max') {
+        const set = b.ldx('dw', p, 8);
+        b.jmp('jeq', set, 0, next);
+        const take = b.label('take');
+        b.jmp('jeq', seen, 0, take);
+        const keep: JmpName = m.kind === 'min' ? (signed ? 'jsle' : 'jle') : (signed ? 'jsge' : 'jge');
+        b.jmp(keep, total, v, next);
+        b.place(take);
+        b.emit({ op: 'alu', wide: true, alu: 'mov', dst: total, src: v });
+        b.emit({ op: 'alu', wide: true, alu: 'mov', dst: seen, src: 1 });
+      } else {
+        b.alu('add', total, v);
+        if (m.kind === 'avg') b.alu('add', count, b.ldx('dw', p, 8));
+      }
+      b.place(next);
+    }
+    if (m.kind === 'avg') {
+      const done = b.label('avg');
+      b.jmp('jeq', count, 0, done);
+      b.emit({ op: 'alu', wide: true, alu: 'div', dst: total, src: count });
+      b.place(done);
+    }
+    return total;
+  }
+
   /** Load an integer map value (0 when the key is missing). */
   private mapRead(m: ScriptMap, key: number): VReg {
     const b = this.b;
@@ -610,7 +654,25 @@ export class ProgramLowering {
     }
     b.place(submit);
     b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+    const sent = b.label('jsent');
+    b.ja(sent);
     b.place(skip);
+    this.countLost(b.const(1));
+    b.place(sent);
+  }
+
+  /** When a ring buffer write failed (`result` != 0), count it in this CPU's lost counter. */
+  private countLost(result: VReg): void {
+    const b = this.b;
+    const ok = b.label('sent');
+    b.jmp('jeq', result, 0, ok);
+    const key = b.zeroed(4, 'key');
+    const p = b.call(Helper.map_lookup_elem, [{ map: LOST_MAP }, { fp: key }])!;
+    b.jmp('jeq', p, 0, ok);
+    const n = b.ldx('dw', p, 0);
+    b.alu('add', n, 1);
+    b.stx('dw', p, 0, n);
+    b.place(ok);
   }
 
   /** The type a record carries for an integer argument: registers are 64-bit. */
@@ -627,30 +689,64 @@ export class ProgramLowering {
    */
   private record(make: (fields: RecordField[], size: number) => Parameters<RecordTable['add']>[0], args: ast.Expr[]): void {
     const b = this.b;
+    // str() of a pointer can be read straight into the record; everything else string-like is
+    // evaluated to the stack first, so the layout follows what it really is.
+    const direct = (a: ast.Expr): boolean => a.kind === 'Call' && a.name === 'str' && a.args[0] !== undefined && a.args[0].kind !== 'PositionalParam' && !isStringy(this.typeOf(a.args[0]));
     const vals = args.map((a) => {
       const t = this.typeOf(a);
+      if (direct(a)) return { a, str: this.strCallSize(a as ast.CallExpr) };
       return isStringy(t) ? { a, mem: this.memory(a) } : { a, type: this.recordIntType(a, t) };
     });
     const fields: RecordField[] = [];
     let off = RECORD_HEADER;
     for (const v of vals) {
-      const type = v.mem ? v.mem.type : v.type!;
+      const type = v.str !== undefined ? strType(v.str) : v.mem ? v.mem.type : v.type!;
       const a = v.a;
       const format = a.kind === 'Call' && a.name === 'strftime' && a.args[0]?.kind === 'String' ? a.args[0].value : undefined;
       fields.push(format !== undefined ? { type, offset: off, format } : { type, offset: off });
-      off += round8(v.mem ? sizeOf(type) : 8);
+      off += round8(v.str !== undefined || v.mem ? sizeOf(type) : 8);
     }
     const spec = make(fields, off);
     const id = this.script.records.add(spec);
+    if (vals.some((v) => v.str !== undefined) && off > RESERVE_THRESHOLD) {
+      // Big records with strings are built in the ring buffer itself (bpf_ringbuf_reserve), so
+      // they do not compete for the 512-byte stack.
+      const rec = b.call(Helper.ringbuf_reserve, [{ map: RINGBUF_MAP }, { imm: off }, { imm: 0 }])!;
+      const full = b.label('rfull'), done = b.label('rdone');
+      b.jmp('jeq', rec, 0, full);
+      b.stx('dw', rec, 0, b.const(id));
+      vals.forEach((v, i) => {
+        const f = fields[i];
+        if (v.str !== undefined) {
+          for (let o = 0; o < round8(v.str); o += 8) b.st('dw', rec, f.offset + o, 0);
+          const dst = b.mov(rec);
+          b.alu('add', dst, f.offset);
+          this.strCall(v.a as ast.CallExpr, { off: 0, size: v.str, base: dst });
+        } else if (v.mem) {
+          const size = round8(sizeOf(f.type));
+          for (let o = 0; o < size; o += 8) b.stx('dw', rec, f.offset + o, b.ldx('dw', 'fp', v.mem.off + o));
+        } else b.stx('dw', rec, f.offset, this.scalar(v.a));
+      });
+      b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+      b.ja(done);
+      b.place(full);
+      this.countLost(b.const(1));
+      b.place(done);
+      return;
+    }
+    const strs = vals.map((v) => (v.str !== undefined ? this.memory(v.a) : undefined));
     const buf = b.frame.alloc(off, b.loc, 'output record');
     b.stx('dw', 'fp', buf, b.const(id));
     vals.forEach((v, i) => {
       const f = fields[i];
-      if (v.mem) this.copy(buf + f.offset, v.mem.off, round8(sizeOf(f.type)));
+      const mem = v.mem ?? strs[i];
+      if (mem) this.copy(buf + f.offset, mem.off, Math.min(round8(sizeOf(f.type)), round8(sizeOf(mem.type))));
       else b.stx('dw', 'fp', buf + f.offset, this.scalar(v.a));
     });
-    b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }], false);
+    const r = b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }])!;
+    this.countLost(r);
   }
+
 
   // ---- expressions: scalars ------------------------------------------------------------------
 
@@ -684,8 +780,10 @@ export class ProgramLowering {
       case 'Map': case 'MapAccess': {
         const ref = e.kind === 'Map' ? e : e.map;
         const m = this.scriptMap(ref, e.span);
+        const key = this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span);
+        if (m.kind === 'count' || m.kind === 'sum' || m.kind === 'avg' || m.kind === 'min' || m.kind === 'max') return this.aggregateRead(m, key);
         if (m.kind !== 'value') this.fail(`reading ${ref.name} in a probe is not supported: it holds ${m.kind}()`, e.span);
-        return this.mapRead(m, this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span));
+        return this.mapRead(m, key);
       }
       case 'Binary': return this.binary(e);
       case 'Unary': {
@@ -1119,7 +1217,14 @@ export class ProgramLowering {
    * str(p[, n]) into a zeroed buffer. `into` gives the destination (a map key slot of `intoSize`
    * bytes) so the string is read in place instead of into a temporary and copied.
    */
-  private strCall(e: ast.CallExpr, into?: { off: number; size: number }): { off: number; type: Type } {
+  /** Bytes of the string str(p[, n]) produces. */
+  private strCallSize(e: ast.CallExpr): number {
+    const limit = e.args[1] ? Number(this.constInt(e.args[1])) : this.script.strlen;
+    const size = Math.min(Math.max(1, limit), this.script.strlen);
+    return e.type?.kind === 'string' ? e.type.size : size;
+  }
+
+  private strCall(e: ast.CallExpr, into?: { off: number; size: number; base?: VReg }): { off: number; type: Type } {
     const b = this.b;
     const arg = e.args[0];
     if (!arg) this.fail('str() takes a pointer', e.span);
@@ -1128,19 +1233,21 @@ export class ProgramLowering {
     const resultSize = into ? into.size : (e.type?.kind === 'string' ? e.type.size : size);
     size = Math.min(size, resultSize);
     const off = into ? into.off : b.zeroed(resultSize, 'string');
+    /** The destination as a helper argument: the stack slot, or the register base (ring buffer). */
+    const dstArg = (): CallArg => (into?.base ? into.base : { fp: off });
     if (arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args') {
       const f = this.argField(arg);
       if (f.dataLoc) {
         const loc = b.ldx('w', this.ctx!, f.offset);
         b.alu('and', loc, 0xffff);
         b.alu('add', loc, this.ctx!);
-        b.call(Helper.probe_read_kernel_str, [{ fp: off }, { imm: size }, loc], false);
+        b.call(Helper.probe_read_kernel_str, [dstArg(), { imm: size }, loc], false);
         return { off, type: strType(resultSize) };
       }
       if (f.arrayLength !== undefined) {
         const p = b.mov(this.ctx!);
         b.alu('add', p, f.offset);
-        b.call(Helper.probe_read_kernel_str, [{ fp: off }, { imm: Math.min(size, f.size) }, p], false);
+        b.call(Helper.probe_read_kernel_str, [dstArg(), { imm: Math.min(size, f.size) }, p], false);
         return { off, type: strType(resultSize) };
       }
     }
@@ -1156,7 +1263,7 @@ export class ProgramLowering {
     const fromArgs = arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args';
     const space = arg.type?.kind === 'pointer' ? arg.type.addrSpace : undefined;
     const userSpace = (fromArgs && this.instance.argsAddrSpace === 'user') || space === 'user' || (space === undefined && this.instance.argsAddrSpace === 'user');
-    b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [{ fp: off }, { imm: size }, p], false);
+    b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [dstArg(), { imm: size }, p], false);
     return { off, type: strType(resultSize) };
   }
 

@@ -16,6 +16,8 @@ export const RINGBUF_SIZE = 1 << 20;
 export const RINGBUF_MAP = 'ringbuf';
 /** Global read-only data: the session start time for `elapsed` (an array of one u64). */
 export const GLOBALS_MAP = 'globals';
+/** Per-CPU count of records the ring buffer had no room for (printed as "Lost N events"). */
+export const LOST_MAP = 'lost_events';
 
 export type ScriptMapKind = AggregateFunc | 'value';
 
@@ -79,6 +81,7 @@ export function mapSpecOf(m: ScriptMap, maxEntries = DEFAULT_MAX_ENTRIES): MapSp
 }
 
 export const ringbufSpec = (): MapSpec => ({ name: RINGBUF_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: RINGBUF_SIZE });
+export const lostSpec = (): MapSpec => ({ name: LOST_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
 export const globalsSpec = (): MapSpec => ({ name: GLOBALS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
 
 export { U64 };

@@ -31,6 +31,9 @@ export interface CallEnv {
   mapKey(name: string, key: A.Expr[], node: { span: A.Span }): void;
   /** Declare/unify a scratch variable used as an output argument (find()). */
   outVariable(e: A.Expr, t: Type | undefined): void;
+  /** Size of str()/path() results without an explicit length: config max_strlen, else 64. */
+  defaultStrlen: number;
+  /** Upper bound for explicit lengths: config max_strlen, else 1024 (bpftrace's default). */
   maxStrlen: number;
 }
 
@@ -303,7 +306,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
     min: 1, max: 2,
     type(env) {
       const t = env.check(env.args[0]);
-      let size = env.maxStrlen > 0 ? Math.min(env.maxStrlen, STRING_MAX) : STRING_MAX;
+      let size = env.defaultStrlen;
       if (env.args[1]) {
         const n = env.args[1].kind === 'Integer' ? env.constInt(env.args[1], 'str() length') : undefined;
         if (n !== undefined) size = Math.max(1, Math.min(Number(n) + 1, env.maxStrlen));
@@ -402,7 +405,7 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   macaddr: { min: 1, max: 1, type(env) { env.check(env.args[0]); return { kind: 'special', name: 'macaddr', size: 6 }; } },
   cgroupid: { min: 1, max: 1, type(env) { env.constString(env.args[0], 'cgroupid() path'); return U64; } },
   cgroup_path: { min: 1, max: 2, type(env) { expectInt(env, 0, 'cgroup_path()'); if (env.args[1]) env.constString(env.args[1], 'cgroup_path() filter'); return { kind: 'special', name: 'cgroup_path', size: 16 }; } },
-  path: { min: 1, max: 2, type(env) { checkAll(env); return str(STRING_MAX); } },
+  path: { min: 1, max: 2, type(env) { checkAll(env); return str(env.defaultStrlen); } },
   socket_cookie: { min: 1, max: 1, type(env) { env.check(env.args[0]); return U64; } },
   skboutput: { min: 4, max: 4, type(env) { env.constString(env.args[0], 'skboutput() path'); checkAll(env); return U32; } },
   getopt: {

@@ -211,6 +211,7 @@ class Checker {
   private resolver: ProbeContextResolver;
   private config: Record<string, string | bigint | boolean> = {};
   private maxStrlen = 1024;
+  private defaultStrlen = 64;
 
   // Per-pass state.
   private final = false;
@@ -342,6 +343,7 @@ class Checker {
       if (key === 'max_strlen') {
         if (v.kind !== 'Integer') this.error('max_strlen must be an integer', v);
         this.maxStrlen = Number(v.value);
+        this.defaultStrlen = Number(v.value);
       }
       if (['max_map_keys', 'log_size', 'max_bpf_progs', 'max_cat_bytes', 'max_probes', 'on_stack_limit', 'perf_rb_pages'].includes(key) && v.kind !== 'Integer') {
         this.error(`${key} must be an integer`, v);
@@ -672,10 +674,10 @@ class Checker {
     if (types.some((t) => t === undefined)) return;
     for (let i = 0; i < keys.length; i++) {
       const t = types[i]!;
-      if (t.kind === 'void' || t.kind === 'aggregate' || t.kind === 'stack' && false) this.error(`${typeName(t)} cannot be used as a map key`, keys[i]);
+      if (t.kind === 'void' || t.kind === 'aggregate') this.error(`${typeName(t)} cannot be used as a map key`, keys[i]);
     }
     let key = keys.length === 1 ? types[0]! : { kind: 'tuple' as const, elements: types as Type[] };
-    key = widen64(key.kind === 'bool' ? key : key);
+    key = widen64(key);
     if (info.key === undefined) {
       info.key = key;
       info.keyed = true;
@@ -907,6 +909,7 @@ class Checker {
       unsafe: !!this.options.unsafe,
       mapValue,
       maxStrlen: this.maxStrlen,
+      defaultStrlen: this.defaultStrlen,
       check: (x) => this.expr(x),
       error: (m, n) => this.error(m, n ?? node),
       warn: (m, n) => this.warn(m, n ?? node),

@@ -8,12 +8,12 @@ import { Program, VerifierError } from '../kernel/programs.js';
 import { Closeable, closeAll } from '../kernel/cleanup.js';
 import { renderDiagnostic, UserError } from '../diagnostics.js';
 import type { CompiledProgram, CompiledScript } from '../ir/compile.js';
-import { GLOBALS_MAP, RINGBUF_MAP, ScriptMap, bpfMapName } from '../ir/maps.js';
+import { GLOBALS_MAP, LOST_MAP, RINGBUF_MAP, ScriptMap, bpfMapName } from '../ir/maps.js';
 import { RecordField, RecordSpec } from '../ir/records.js';
 import { formatPrintf, parsePrintfFormat, FormatPart } from '../output/printf.js';
 import { strftime } from '../output/strftime.js';
-import { attachedProbesText, exitText, mapText, printValueText } from '../output/text.js';
-import { attachedProbesJson, exitJson, mapJson, messageJson, printValueJson } from '../output/json.js';
+import { attachedProbesText, exitText, lostEventsText, mapText, printValueText } from '../output/text.js';
+import { attachedProbesJson, exitJson, lostEventsJson, mapJson, messageJson, printValueJson } from '../output/json.js';
 import type { MapDump, Value } from '../output/value.js';
 import { attach, checkAttachable, loadAttributes } from './attach.js';
 import { StackSymbolizer } from './symbols/stack-symbolizer.js';
@@ -141,6 +141,7 @@ export class Session {
       this.drain();
       this.accepting = true;
       this.runOneShot('end', true);
+      this.reportLost();
       if (this.options.printMapsOnExit !== false) this.printMapsAtExit();
       return this.exitCode;
     } finally {
@@ -251,6 +252,14 @@ export class Session {
 
   private dump(m: ScriptMap): MapDump {
     return dumpMap(m, this.maps.get(bpfMapName(m.name))!, this.ctx);
+  }
+
+  /** Records the ring buffer had no room for, summed over CPUs (bpftrace's "Lost N events"). */
+  private reportLost(): void {
+    const m = this.maps.get(LOST_MAP);
+    if (!m) return;
+    const n = (m.lookupPerCpu(new Uint8Array(4)) ?? []).reduce((s, b) => s + new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true), 0n);
+    if (n > 0n) this.options.warn(this.options.format === 'json' ? lostEventsJson(n) : lostEventsText(n));
   }
 
   /** Every @map's current contents (after load()). */

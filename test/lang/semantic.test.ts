@@ -294,3 +294,8 @@ test('integer #defines of included system headers resolve (checked against the C
   }
   assert.deepEqual(values.map(String), out.trim().split(' '));
 });
+
+test('str() sizes: 64 by default, config max_strlen, explicit lengths capped', () => {
+  assert.deepEqual(vars('kprobe:f { $a = str(arg0); $b = str(arg0, 100); $c = str(arg0, 5000); }'), { $a: 'string[64]', $b: 'string[101]', $c: 'string[1024]' });
+  assert.deepEqual(vars('config = { max_strlen = 200 }\nkprobe:f { $a = str(arg0); $c = str(arg0, 5000); }'), { $a: 'string[200]', $c: 'string[200]' });
+});

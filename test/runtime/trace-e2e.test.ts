@@ -103,3 +103,17 @@ test('user errors are one message and exit 1, never a stack', () => {
   assert.equal(r2.code, 1);
   assert.match(r2.err, /^stdin:1:1: error: .*probe type/i);
 });
+
+test('printf with more strings than the stack holds is built in the ring buffer', needs(), () => {
+  const s = Array.from({ length: 8 }, () => 'str(args->filename)').join(', ');
+  const fmt = Array.from({ length: 8 }, () => '%s').join('|');
+  const r = bpfkit('-q', '-e', `tracepoint:syscalls:sys_enter_openat /comm == "cat" && str(args->filename) == "/etc/hostname"/ { printf("${fmt}|%s\\n", ${s}, comm); }`, '-c', '/usr/bin/cat /etc/hostname');
+  assert.equal(r.code, 0, r.err);
+  assert.ok(r.out.includes(`${Array(8).fill('/etc/hostname').join('|')}|cat\n`), r.out);
+});
+
+test('aggregates read inside a probe combine every CPU, as printed at exit', needs(), () => {
+  const r = bpfkit('-q', '-e', 'BEGIN { @c = count(); @c = count(); @s = sum(5); @s = sum(-2); @a = avg(4); @a = avg(8); @lo = min(7); @lo = min(3); printf("%d %d %d %d\\n", @c, @s, @a, @lo); exit(); }');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n')[0], '2 3 6 3');
+});

@@ -9,6 +9,7 @@ import { parse } from '../../lang/parser.js';
 import { analyse } from '../../lang/semantic.js';
 import { compileScript, CompiledScript } from '../../ir/compile.js';
 import { Session } from '../../runtime/session.js';
+import { nrPossibleCpus } from '../../kernel/sys.js';
 // -l and -d load what they need on demand: every module imported here is paid by every run.
 // (BTF is read only when a script names a kernel struct or a BTF-typed probe.)
 import { kernelStructType } from '../../btf/struct-types.js';
@@ -104,7 +105,7 @@ const trace: Command = {
     const analysed = analyse(ast, { source, params: positional, structs: kernelStructType, resolver: probeContextResolver({ pid }) });
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
-    const script = compileScript(ast, { source, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid });
+    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), possibleCpus: nrPossibleCpus(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid });
     if (o.d) { process.stdout.write(await debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
     const write = (text: string): void => { if (text) writeSync(fd, text); };
