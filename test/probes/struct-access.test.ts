@@ -45,11 +45,14 @@ test('curtask fields through BTF agree with /proc/PID/status', needs('gcc'), () 
   assert.equal(probe[6], status('Pid'));
 });
 
-test('bitfields and arrays: task_struct bits and the comm array element by element', needs('gcc'), () => {
+test('bitfields and arrays: in_execve is set only while exec runs; comm element by element', needs('gcc'), () => {
   const bin = compileC('taskinfo', STATUS_C);
-  // sched_reset_on_fork is a 1-bit field; comm[0] is the first byte of the name ('t').
-  const script = `uprobe:${bin}:bpfkit_here { printf("bit=%d c0=%d c1=%d\\n", curtask->sched_reset_on_fork, curtask->comm[0], curtask->comm[1]); }`;
+  // in_execve is one bit among its neighbours (bit 3 of its byte): 1 inside execve (where
+  // sched_process_exec fires), 0 once the program runs. comm[0] is the first byte of the name.
+  const script = `tracepoint:sched:sched_process_exec /str(args.filename) == "${bin}"/ { printf("exec bit=%d\\n", curtask->in_execve); }
+    uprobe:${bin}:bpfkit_here { printf("run bit=%d c0=%d c1=%d\\n", curtask->in_execve, curtask->comm[0], curtask->comm[1]); }`;
   const r = spawnSync(process.execPath, [MAIN, '-e', script, '-c', bin], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`bit=0 c0=${'t'.charCodeAt(0)} c1=${'a'.charCodeAt(0)}`));
+  assert.match(r.stdout, /^exec bit=1$/m);
+  assert.match(r.stdout, new RegExp(`^run bit=0 c0=${'t'.charCodeAt(0)} c1=${'a'.charCodeAt(0)}$`, 'm'));
 });
