@@ -455,7 +455,7 @@ export function builtinType(name: string, contexts: ProbeContext[], error: (m: s
       if (c.argRegisters === 0) error(`The ${name} builtin can only be used with 'kprobes', 'uprobes', 'usdt' and 'rawtracepoint' probes (${probeTypeName(c.provider)} used here)`);
       if (n >= c.argRegisters) error(`${name} is not a valid argument: ${probeTypeName(c.provider)} probes have ${c.argRegisters} argument registers`);
     }
-    return U64;
+    return contexts[0]?.argTypes?.[n] ?? U64;
   }
   if (/^sarg[0-9]+$/.test(name)) {
     for (const c of contexts) if (!['kprobe', 'uprobe'].includes(c.provider)) error(`The ${name} builtin can only be used with 'kprobes' and 'uprobes' probes (${probeTypeName(c.provider)} used here)`);

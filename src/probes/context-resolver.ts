@@ -4,6 +4,8 @@
 // is a `struct task_struct *` and `args.prev->pid` type-checks) and fexit's typed retval.
 import { defaultResolver, ProbeContext, ProbeContextResolver, globToRegExp } from '../lang/probe-context.js';
 import type { StructField, StructTypeT } from '../lang/types.js';
+import { I64, U64 } from '../lang/types.js';
+import { usdtProvider } from './usdt.js';
 import { listTracepoints, tracepointFormat } from '../kernel/tracefs.js';
 import { rawTracepointArgs } from '../btf/tracepoint-args.js';
 import { memberType } from '../btf/struct-types.js';
@@ -36,6 +38,12 @@ export function probeContextResolver(options: ExpandOptions = {}): ProbeContextR
         if (!name) return ctx;
         const args = rawTracepointArgs(kernelBtf(), name);
         return { ...ctx, args: btfArgs(name, args), argRegisters: args.length };
+      }
+      if (provider === 'usdt' && ap.parts.length >= 2) {
+        // USDT operands say their width and sign: bpftrace types a signed argument as int64.
+        const site = usdtProvider.expand(ap.parts, ap.raw, options)[0];
+        const specs = site?.usdtArgs ?? [];
+        return { ...ctx, argRegisters: specs.length, argTypes: specs.map((a) => (a.signed ? I64 : U64)) };
       }
       if (provider === 'uprobe' && ap.parts.length === 2 && !/[*?+]/.test(ap.parts[1])) {
         const args = uprobeArgs(resolveUprobeTarget(ap.parts[0], { pid: options.pid }), ap.parts[1]);

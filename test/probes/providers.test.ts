@@ -64,7 +64,7 @@ static long counter = 7;
 int main(int argc, char **argv) {
   long n = atol(argv[1]);
   for (long i = 0; i < n; i++) {
-    if (bpfkit_tick_semaphore) STAP_PROBE2(bpfkit, tick, i, 5);
+    if (bpfkit_tick_semaphore) STAP_PROBE2(bpfkit, tick, i, -5);
     counter++;
     STAP_PROBE2(bpfkit, plain, i, counter);
   }
@@ -101,13 +101,18 @@ test('uprobe wildcard expands over ELF function symbols; probe names the functio
     [`@[uprobe:${bin}:bpfkit_work]: ${N}`, `@[uprobe:${bin}:bpfkit_worry]: ${N}`]);
 });
 
-test('usdt: sites counted exactly, register and memory arguments, semaphore-guarded probe fires', needs('bpftrace', 'gcc'), () => {
+test('usdt: sites counted exactly, register, memory and signed constant arguments, semaphore-guarded probe fires', needs('bpftrace', 'gcc'), () => {
   const bin = compileC('usdt-probes', USDT_C, ['-O2']);
   sameAsBpftrace(
-    `usdt:${bin}:bpfkit:tick { @ticks = count(); @i = sum(arg0); @five = sum(arg1); } usdt:${bin}:bpfkit:plain { @plain = count(); @counter = sum(arg1); }`,
+    `usdt:${bin}:bpfkit:tick { @ticks = count(); @i = sum(arg0); @min = min(arg1); } usdt:${bin}:bpfkit:plain { @plain = count(); @counter = sum(arg1); }`,
     `${bin} ${N}`,
-    [`@ticks: ${N}`, `@i: ${triangle(N)}`, `@five: ${5 * N}`, `@plain: ${N}`, `@counter: ${7 * N + triangle(N + 1)}`],
+    [`@ticks: ${N}`, `@i: ${triangle(N)}`, '@min: -5', `@plain: ${N}`, `@counter: ${7 * N + triangle(N + 1)}`],
   );
+  // A signed operand (-4@$-5) is an int64, so its sum is negative. bpftrace 0.17 prints this
+  // sum as uint64 (18446744073709550931) though its min() is -5; the current release is signed.
+  const signed = bpfkit('-e', `usdt:${bin}:bpfkit:tick { @five = sum(arg1); }`, '-c', `${bin} ${N}`);
+  assert.equal(signed.code, 0, signed.err);
+  assert.deepEqual(maps(signed.out), [`@five: ${-5 * N}`]);
 });
 
 test('rawtracepoint: BTF-typed args; N getppid() system calls counted exactly', needs('bpftrace', 'gcc'), () => {
