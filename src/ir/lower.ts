@@ -526,6 +526,14 @@ export class ProgramLowering {
       b.alu('add', p, shift);
       b.place(skip);
     }
+    if (k === 0) {
+      // One slot per power of two: p + 2.
+      b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: p });
+      b.alu('add', out, 2);
+      b.place(small);
+      b.place(done);
+      return out;
+    }
     // p >= k+1 here, so the shift p-k is at least 1.
     const sh = b.mov(p);
     b.alu('sub', sh, k);
