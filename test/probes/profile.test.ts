@@ -52,3 +52,21 @@ test('profile -p: folded stacks of a Node.js process name its spinning JS functi
     rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
   }
 });
+
+test('ustack in a script names JIT frames from /tmp/perf-PID.map (bpftrace 0.17 prints addresses)', needs(), async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-ustack-'));
+  const script = join(dir, 'spin.js');
+  writeFileSync(script, SPIN_JS);
+  const child = spawn(process.execPath, ['--perf-basic-prof', script, '30000'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    const r = spawnSync(process.execPath, [MAIN, '-e', `profile:hz:99 /pid == ${child.pid}/ { @[ustack(1)] = count(); } interval:s:1 { exit(); }`], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const named = [...r.stdout.matchAll(/^\s+JS:\*?spinInNamedFunction[^\n]*\+\d+\n\]: (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.ok(named > 0, r.stdout.slice(0, 3000));
+  } finally {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+  }
+});
