@@ -196,6 +196,12 @@ export class Btf {
     return this.names.get(name) ?? [];
   }
 
+  /** Every type name in this BTF (for listing probes: btf_trace_*, functions). */
+  allNames(): IterableIterator<string> {
+    this.idsByName('');
+    return this.names!.keys();
+  }
+
   /** The first type named `name` of one of `kinds` (a complete definition preferred over a fwd). */
   find(name: string, ...kinds: BtfType['kind'][]): BtfType | undefined {
     for (const id of this.idsByName(name)) {

@@ -16,9 +16,13 @@ import { allocateRegisters, Allocation } from './regalloc.js';
 export interface CompileOptions {
   positional?: string[];
   ncpus?: number;
+  /** Possible CPUs (default: ncpus). */
+  possibleCpus?: number;
   strlen?: number;
   /** The script text, for locations in -d and error messages. */
   source?: string;
+  /** -p PID: uprobe/usdt targets resolve through this process's mappings, and attach to it only. */
+  pid?: number;
   /** The script's file name for error messages ("stdin" for -e). */
   file?: string;
 }
@@ -67,6 +71,7 @@ function compileProgram(program: ast.Program, options: CompileOptions): Compiled
     probeNames: [],
     positional: options.positional ?? [],
     ncpus: options.ncpus ?? 1,
+    possibleCpus: options.possibleCpus ?? options.ncpus ?? 1,
     strlen: options.strlen ?? 64,
     source: options.source,
   };
@@ -75,7 +80,7 @@ function compileProgram(program: ast.Program, options: CompileOptions): Compiled
     for (const ap of probe.attachPoints) {
       let instances: ProbeInstance[];
       try {
-        instances = expandAttachPoint(ap.provider, ap.parts, ap.raw);
+        instances = expandAttachPoint(ap.provider, ap.parts, ap.raw, { pid: options.pid });
       } catch (e) {
         if (e instanceof CompileError) throw e;
         const err = new CompileError((e as Error).message.replace(`${ap.raw}: `, ''), ap.span);
@@ -112,7 +117,7 @@ function compileProgram(program: ast.Program, options: CompileOptions): Compiled
   return {
     programs: jobs.map((j) => done.get(j.index)!),
     maps,
-    mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(needsRingbuf ? [ringbufSpec(), lostSpec()] : []), globalsSpec()],
+    mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(script.extraMaps?.values() ?? []), ...(needsRingbuf ? [ringbufSpec(), lostSpec()] : []), globalsSpec()],
     records,
     probeNames: script.probeNames,
   };

@@ -9,11 +9,11 @@ import { Helper } from '../isa/helpers.js';
 import type { SizeName } from '../isa/builder.js';
 import type { JmpName } from '../isa/builder.js';
 import type { ProbeInstance } from '../probes/provider.js';
-import { PROG_TYPE_KPROBE, PT_REGS_ARGS, PT_REGS_RAX } from '../probes/uprobe.js';
 import { FunctionBuilder } from './function-builder.js';
 import { CallArg, IrFunction, VReg } from './ir.js';
 import { bpfMapName, GLOBALS_MAP, LOST_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
 import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
+import { isMemoryAccess, LoweringHost, probeBuiltin, probeCall, readMemoryBuffer, readMemoryScalar } from './probe-values.js';
 
 export class CompileError extends SourceError {
   constructor(message: string, span: ast.Span) { super(message, span); this.name = 'CompileError'; }
@@ -30,9 +30,13 @@ export interface ScriptContext {
   probeNames: string[];
   positional: string[];
   ncpus: number;
+  /** Possible CPUs (per-CPU map slots), for reading aggregates in probes. */
+  possibleCpus: number;
   /** bpftrace's max_strlen (default 64). */
   strlen: number;
   source?: string;
+  /** Maps the programs share beyond script maps (the kstack/ustack stack-trace map). */
+  extraMaps?: Map<string, import('./maps.js').MapSpec>;
 }
 
 /** A value during lowering: in a register, or in a stack buffer at fp+off. */
@@ -56,6 +60,14 @@ export class ProgramLowering {
   constructor(readonly probe: ast.Probe, readonly instance: ProbeInstance, readonly script: ScriptContext, name: string) {
     this.b = new FunctionBuilder(name);
     this.exitLabel = this.b.label('exit');
+  }
+
+  /** Probe values and kernel memory reads are lowered in probe-values.ts through this. */
+  private get host(): LoweringHost {
+    return {
+      b: this.b, instance: this.instance, scalar: (e) => this.scalar(e), context: () => this.ctx!, fail: (m, s) => this.fail(m, s),
+      useMap: (spec) => { (this.script.extraMaps ??= new Map()).set(spec.name, spec); },
+    };
   }
 
   lower(): IrFunction {
@@ -376,6 +388,46 @@ export class ProgramLowering {
     return t;
   }
 
+  /**
+   * The value of a per-CPU aggregate as userspace would print it: every CPU's slot combined
+   * (bpf_map_lookup_percpu_elem, unrolled over the possible CPUs known at compile time).
+   */
+  private aggregateRead(m: ScriptMap, key: number): VReg {
+    const b = this.b;
+    const cpus = this.script.possibleCpus;
+    if (cpus > 64) this.fail(`reading ${m.name} in a probe needs one lookup per CPU; ${cpus} CPUs is too many`, this.probe.span);
+    const total = b.const(0, 'total'), count = b.const(0, 'n'), seen = b.const(0, 'seen');
+    const signed = m.signed;
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      const p = b.call(Helper.map_lookup_percpu_elem, [{ map: bpfMapName(m.name) }, { fp: key }, { imm: cpu }])!;
+      const next = b.label('cpu');
+      b.jmp('jeq', p, 0, next);
+      const v = b.ldx('dw', p, 0);
+      if (m.kind === 'min' || m.kind === 'max') {
+        const set = b.ldx('dw', p, 8);
+        b.jmp('jeq', set, 0, next);
+        const take = b.label('take');
+        b.jmp('jeq', seen, 0, take);
+        const keep: JmpName = m.kind === 'min' ? (signed ? 'jsle' : 'jle') : (signed ? 'jsge' : 'jge');
+        b.jmp(keep, total, v, next);
+        b.place(take);
+        b.emit({ op: 'alu', wide: true, alu: 'mov', dst: total, src: v });
+        b.emit({ op: 'alu', wide: true, alu: 'mov', dst: seen, src: 1 });
+      } else {
+        b.alu('add', total, v);
+        if (m.kind === 'avg') b.alu('add', count, b.ldx('dw', p, 8));
+      }
+      b.place(next);
+    }
+    if (m.kind === 'avg') {
+      const done = b.label('avg');
+      b.jmp('jeq', count, 0, done);
+      b.emit({ op: 'alu', wide: true, alu: 'div', dst: total, src: count });
+      b.place(done);
+    }
+    return total;
+  }
+
   /** Load an integer map value (0 when the key is missing). */
   private mapRead(m: ScriptMap, key: number): VReg {
     const b = this.b;
@@ -473,6 +525,14 @@ export class ProgramLowering {
       b.emit({ op: 'alu', wide: true, alu: 'mov', dst: n, src: t });
       b.alu('add', p, shift);
       b.place(skip);
+    }
+    if (k === 0) {
+      // One slot per power of two: p + 2.
+      b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: p });
+      b.alu('add', out, 2);
+      b.place(small);
+      b.place(done);
+      return out;
     }
     // p >= k+1 here, so the shift p-k is at least 1.
     const sh = b.mov(p);
@@ -728,12 +788,15 @@ export class ProgramLowering {
       case 'Map': case 'MapAccess': {
         const ref = e.kind === 'Map' ? e : e.map;
         const m = this.scriptMap(ref, e.span);
+        const key = this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span);
+        if (m.kind === 'count' || m.kind === 'sum' || m.kind === 'avg' || m.kind === 'min' || m.kind === 'max') return this.aggregateRead(m, key);
         if (m.kind !== 'value') this.fail(`reading ${ref.name} in a probe is not supported: it holds ${m.kind}()`, e.span);
-        return this.mapRead(m, this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span));
+        return this.mapRead(m, key);
       }
       case 'Binary': return this.binary(e);
       case 'Unary': {
-        if (e.op === '*' || e.op === '&') this.fail(`pointer ${e.op === '*' ? 'dereference' : 'address-of'} is not supported yet`, e.span);
+        if (e.op === '*') return readMemoryScalar(this.host, e);
+        if (e.op === '&') this.fail('pointer address-of is not supported yet', e.span);
         const v = this.scalar(e.operand);
         if (e.op === '-') b.emit({ op: 'neg', dst: v });
         else if (e.op === '~') b.alu('xor', v, -1);
@@ -761,6 +824,7 @@ export class ProgramLowering {
       }
       case 'FieldAccess': return this.field(e);
       case 'Index': case 'TupleIndex': {
+        if (e.kind === 'Index' && isMemoryAccess(e)) return readMemoryScalar(this.host, e);
         if (e.kind === 'Index' && this.typeOf(e.expr).kind !== 'tuple') this.fail('indexing arrays and pointers is not supported yet', e.span);
         const el = e.kind === 'Index' ? this.tupleElement({ kind: 'TupleIndex', expr: e.expr, index: Number(this.constInt(e.index)), span: e.span }) : this.tupleElement(e);
         const size = sizeOf(el.type);
@@ -907,17 +971,16 @@ export class ProgramLowering {
       case 'ncpus': return b.const(this.script.ncpus);
       case 'rand': return b.call(Helper.get_prandom_u32, [])!;
       case 'cgroup': return b.call(Helper.get_current_cgroup_id, [])!;
-      case 'arg0': case 'arg1': case 'arg2': case 'arg3': case 'arg4': case 'arg5': case 'retval': {
-        if (this.instance.progType !== PROG_TYPE_KPROBE) return this.fail(`builtin ${name} is not available in ${this.instance.name}`, e.span);
-        const off = name === 'retval' ? PT_REGS_RAX : PT_REGS_ARGS[Number(name.slice(3))];
-        return b.ldx('dw', this.ctx!, off, name);
-      }
       case 'probe': {
         let id = this.script.probeNames.indexOf(this.instance.name);
         if (id < 0) id = this.script.probeNames.push(this.instance.name) - 1;
         return b.const(id);
       }
-      default: return this.fail(`builtin ${name} is not supported${e.type ? ` as ${typeName(e.type)}` : ''} here`, e.span);
+      default: {
+        const v = probeBuiltin(this.host, name, e);
+        if (v) return v;
+        return this.fail(`builtin ${name} is not supported${e.type ? ` as ${typeName(e.type)}` : ''} here`, e.span);
+      }
     }
   }
 
@@ -937,12 +1000,13 @@ export class ProgramLowering {
         const n = Number(this.constInt(e.args[2]));
         return this.strCompare(e.args[0], e.args[1], n, true);
       }
-      default: return this.fail(`function ${e.name}() is not supported here`, e.span);
+      default: return probeCall(this.host, e) ?? this.fail(`function ${e.name}() is not supported here`, e.span);
     }
   }
 
   /** `args.NAME` for tracepoints: a load from the trace record at the field's offset. */
   private field(e: ast.FieldAccess): VReg {
+    if (isMemoryAccess(e) && this.typeOf(e.expr).kind !== 'record') return readMemoryScalar(this.host, e);
     const b = this.b;
     if (this.typeOf(e.expr).kind === 'record') {
       const el = this.recordField(e);
@@ -1002,8 +1066,8 @@ export class ProgramLowering {
           return { off, type: strType(16) };
         }
         if (name === 'probe') return this.memory({ kind: 'String', value: this.instance.name, span: e.span });
-        if (name === 'func' && (this.instance.attach.kind === 'uprobe' || this.instance.attach.kind === 'uretprobe')) {
-          return this.memory({ kind: 'String', value: this.instance.attach.symbol, span: e.span });
+        if (name === 'func' && (this.instance.attach.kind === 'uprobe' && this.instance.attach.symbol !== undefined)) {
+          return this.memory({ kind: 'String', value: this.instance.attach.symbol!, span: e.span });
         }
         if (e.kind === 'Call' && name === 'str') return this.strCall(e);
         if (e.kind === 'Call' && name === 'ntop' && e.args.length === 1) {
@@ -1104,10 +1168,12 @@ export class ProgramLowering {
       }
       case 'Index': {
         if (this.typeOf(e.expr).kind === 'tuple') return this.tupleElement({ kind: 'TupleIndex', expr: e.expr, index: Number(this.constInt(e.index)), span: e.span });
+        if (isMemoryAccess(e)) return readMemoryBuffer(this.host, e);
         break;
       }
       case 'FieldAccess': {
         if (this.typeOf(e.expr).kind === 'record') return this.recordField(e);
+        if (isMemoryAccess(e)) return readMemoryBuffer(this.host, e);
         const f = this.argField(e);
         if (f.arrayLength !== undefined) {
           const off = b.zeroed(f.size, 'array');
@@ -1271,8 +1337,8 @@ export class ProgramLowering {
   /** The semantic type, or a best guess where semantic analysis left none. */
   typeOf(e: ast.Expr): Type {
     // A uprobe's func is known at compile time: bpfkit carries it as a string, not an address.
-    if (e.kind === 'Builtin' && e.name === 'func' && (this.instance.attach.kind === 'uprobe' || this.instance.attach.kind === 'uretprobe')) {
-      return strType(this.instance.attach.symbol.length + 1);
+    if (e.kind === 'Builtin' && e.name === 'func' && (this.instance.attach.kind === 'uprobe' && this.instance.attach.symbol !== undefined)) {
+      return strType(this.instance.attach.symbol!.length + 1);
     }
     if (e.type) return e.type;
     switch (e.kind) {

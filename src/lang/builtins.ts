@@ -196,7 +196,8 @@ export const FUNCTIONS: Record<string, FunctionRule> = {
   leader_comm: { min: 0, max: 1, bare: true, type(env) { checkAll(env); return str(16); } },
   leader_tid: { min: 0, max: 1, bare: true, type(env) { checkAll(env); return U32; } },
   ppid: { min: 0, max: 1, bare: true, type(env) { checkAll(env); return U32; } },
-  curtask: simple(U64),
+  // A pointer to the current task_struct; `->` resolves the struct from kernel BTF.
+  curtask: simple(ptr({ kind: 'struct', name: 'struct task_struct', size: 0, fields: [] }, 'kernel')),
   rand: simple(U32),
   cgroup: simple(U64),
   cpid: simple(U32),
@@ -454,7 +455,7 @@ export function builtinType(name: string, contexts: ProbeContext[], error: (m: s
       if (c.argRegisters === 0) error(`The ${name} builtin can only be used with 'kprobes', 'uprobes', 'usdt' and 'rawtracepoint' probes (${probeTypeName(c.provider)} used here)`);
       if (n >= c.argRegisters) error(`${name} is not a valid argument: ${probeTypeName(c.provider)} probes have ${c.argRegisters} argument registers`);
     }
-    return U64;
+    return contexts[0]?.argTypes?.[n] ?? U64;
   }
   if (/^sarg[0-9]+$/.test(name)) {
     for (const c of contexts) if (!['kprobe', 'uprobe'].includes(c.provider)) error(`The ${name} builtin can only be used with 'kprobes' and 'uprobes' probes (${probeTypeName(c.provider)} used here)`);

@@ -53,6 +53,8 @@ export interface ProbeContext {
   args?: StructTypeT;
   /** Number of argN registers (0: argN not available). */
   argRegisters: number;
+  /** Types of arg0..argN where the probe knows them (USDT: signed operands are int64). */
+  argTypes?: Type[];
   /** Type of `retval`, or undefined if the probe has no return value. */
   retval?: Type;
   /** `func` is available (function probes). `func` is a ksym or usym. */

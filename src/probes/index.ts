@@ -2,20 +2,28 @@
 import { UserError } from '../diagnostics.js';
 import { beginProvider, endProvider } from './begin-end.js';
 import { intervalProvider } from './interval.js';
-import { ProbeInstance, ProbeProvider } from './provider.js';
+import { ExpandOptions, ProbeInstance, ProbeProvider } from './provider.js';
 import { tracepointProvider } from './tracepoint.js';
 import { uprobeProvider, uretprobeProvider } from './uprobe.js';
+import { usdtProvider } from './usdt.js';
+import { hardwareProvider, profileProvider, softwareProvider } from './perf-event.js';
+import { rawTracepointProvider } from './raw-tracepoint.js';
+import { fentryProvider, fexitProvider, kprobeProvider, kretprobeProvider } from './kernel-function.js';
 
-export const PROVIDERS: readonly ProbeProvider[] = [beginProvider, endProvider, tracepointProvider, intervalProvider, uprobeProvider, uretprobeProvider];
+export const PROVIDERS: readonly ProbeProvider[] = [
+  beginProvider, endProvider, tracepointProvider, intervalProvider,
+  uprobeProvider, uretprobeProvider, usdtProvider, profileProvider, softwareProvider, hardwareProvider,
+  rawTracepointProvider, kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider,
+];
 
 export function providerFor(name: string): ProbeProvider | undefined {
   return PROVIDERS.find((p) => p.names.includes(name));
 }
 
-export function expandAttachPoint(provider: string, parts: readonly string[], raw: string): ProbeInstance[] {
+export function expandAttachPoint(provider: string, parts: readonly string[], raw: string, options?: ExpandOptions): ProbeInstance[] {
   const p = providerFor(provider);
   if (!p) throw new UserError(`${raw}: unsupported probe type '${provider}' (bpfkit supports ${PROVIDERS.map((x) => x.names[0]).join(', ')})`);
-  return p.expand(parts, raw);
+  return p.expand(parts, raw, options);
 }
 
-export type { ProbeInstance, ProbeProvider } from './provider.js';
+export type { ExpandOptions, ProbeInstance, ProbeProvider } from './provider.js';

@@ -7,6 +7,8 @@ import { IntBits, Value, normalizeInt } from '../output/value.js';
 export interface DecodeContext {
   /** Names for `probe` values carried as ids. */
   probeNames: readonly string[];
+  /** Names for kstack/ustack values and ksym/usym addresses (runtime/symbols/stack-symbolizer.ts). */
+  symbols?: import('./symbols/stack-symbolizer.js').StackSymbolizer;
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -52,7 +54,16 @@ export function decodeValue(type: Type, bytes: Uint8Array, offset: number, ctx: 
       const size = sizeOf(type.element);
       return { kind: 'array', elements: Array.from({ length: type.length }, (_, i) => decodeValue(type.element, bytes, offset + i * size, ctx)) };
     }
+    case 'stack': {
+      const raw = readUint(bytes, offset, 8);
+      const frames = (ctx.symbols?.stack(type.user, raw) ?? []).slice(0, type.limit);
+      return { kind: 'stack', which: type.user ? 'ustack' : 'kstack', mode: type.mode === 'build_id' ? 'bpftrace' : type.mode, frames };
+    }
     case 'special': {
+      if ((type.name === 'ksym' || type.name === 'usym') && ctx.symbols) {
+        const address = readUint(bytes, offset, 8);
+        return { kind: 'symbol', which: type.name, frame: type.name === 'ksym' ? ctx.symbols.ksym(address) : ctx.symbols.usym(address) };
+      }
       const id = Number(readUint(bytes, offset, Math.min(8, type.size)));
       if (type.name === 'inet') {
         const family = Number(readUint(bytes, offset, 8));

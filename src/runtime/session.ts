@@ -15,7 +15,9 @@ import { strftime } from '../output/strftime.js';
 import { attachedProbesText, exitText, lostEventsText, mapText, printValueText } from '../output/text.js';
 import { attachedProbesJson, exitJson, lostEventsJson, mapJson, messageJson, printValueJson } from '../output/json.js';
 import type { MapDump, Value } from '../output/value.js';
-import { attach } from './attach.js';
+import { attach, checkAttachable, loadAttributes } from './attach.js';
+import { StackSymbolizer } from './symbols/stack-symbolizer.js';
+import { STACK_MAP } from '../ir/stacks.js';
 import { cString, decodeValue, DecodeContext } from './decode.js';
 import { dumpMap } from './map-dump.js';
 import { RingBufReader } from '../kernel/readers/ringbuf.js';
@@ -82,13 +84,15 @@ export class Session {
   /** Create maps and load programs (what --dry-run stops after). */
   load(): void {
     for (const spec of this.script.mapSpecs) this.maps.set(spec.name, BpfMap.create(spec));
+    this.ctx.symbols = new StackSymbolizer(this.maps.get(STACK_MAP), () => this.options.pid ?? this.child?.pid);
     const start = new Uint8Array(8);
     new DataView(start.buffer).setBigUint64(0, process.hrtime.bigint() === 0n ? 0n : monotonicNs(), true);
     this.maps.get(GLOBALS_MAP)?.update(new Uint8Array(4), start);
     for (const compiled of this.script.programs) {
+      if (!this.options.dryRun) checkAttachable(compiled.instance);
       try {
         const program = Program.load(
-          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL' },
+          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL', ...loadAttributes(compiled.instance) },
           this.maps, { logLevel: this.options.verbose ? 1 : 0 });
         this.loaded.push({ compiled, program });
       } catch (e) {

@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** The reference docs live in ../shared of the checkout: walk up (worktrees sit one level deeper). */
+function sharedFile(rel: string): string {
+  for (let d = dirname(fileURLToPath(import.meta.url)); d !== dirname(d); d = dirname(d)) {
+    if (existsSync(join(d, 'shared', rel))) return join(d, 'shared', rel);
+  }
+  throw new Error(`shared/${rel} not found above this test`);
+}
 import { SOFTWARE_EVENTS, HARDWARE_EVENTS, findPerfEvent } from '../../src/probes/perf/event-names.js';
 
 test('event configs agree with the uapi header', () => {
@@ -16,7 +26,7 @@ test('aliases resolve; every documented name is known', () => {
   assert.equal(findPerfEvent(SOFTWARE_EVENTS, 'cs')?.name, 'context-switches');
   assert.equal(findPerfEvent(HARDWARE_EVENTS, 'cycles')?.config, 0);
   assert.equal(findPerfEvent(SOFTWARE_EVENTS, 'nope'), undefined);
-  const doc = readFileSync(new URL('../../../../shared/reference/bpftrace/language.md', import.meta.url), 'utf8');
+  const doc = readFileSync(sharedFile('reference/bpftrace/language.md'), 'utf8');
   for (const section of ['software', 'hardware']) {
     const body = doc.split(`### ${section}\n`)[1].split('\n### ')[0].split('event names are:')[1];
     const names = [...body.matchAll(/^\* `([a-z-]+)`/gm)].map((m) => m[1]).filter((n) => !n.includes(':'));

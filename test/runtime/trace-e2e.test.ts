@@ -111,3 +111,9 @@ test('printf with more strings than the stack holds is built in the ring buffer'
   assert.equal(r.code, 0, r.err);
   assert.ok(r.out.includes(`${Array(8).fill('/etc/hostname').join('|')}|cat\n`), r.out);
 });
+
+test('aggregates read inside a probe combine every CPU, as printed at exit', needs(), () => {
+  const r = bpfkit('-q', '-e', 'BEGIN { @c = count(); @c = count(); @s = sum(5); @s = sum(-2); @a = avg(4); @a = avg(8); @lo = min(7); @lo = min(3); printf("%d %d %d %d\\n", @c, @s, @a, @lo); exit(); }');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n')[0], '2 3 6 3');
+});

@@ -9,7 +9,11 @@ import { parse } from '../../lang/parser.js';
 import { analyse } from '../../lang/semantic.js';
 import { compileScript, CompiledScript } from '../../ir/compile.js';
 import { Session } from '../../runtime/session.js';
+import { nrPossibleCpus } from '../../kernel/sys.js';
 // -l and -d load what they need on demand: every module imported here is paid by every run.
+// (BTF is read only when a script names a kernel struct or a BTF-typed probe.)
+import { kernelStructType } from '../../btf/struct-types.js';
+import { probeContextResolver } from '../../probes/context-resolver.js';
 
 const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [ARGS...]
   -e PROGRAM      program text
@@ -17,8 +21,9 @@ const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [
   -o FILE         write output to FILE
   -q              quiet: no "Attached N probes" line
   -c CMD          run CMD after attaching; stop when it exits
-  -p PID          target process (uprobes fire only in it)
-  -l [PATTERN]    list tracepoints matching PATTERN
+  -p PID          target process: uprobe/usdt targets resolve in its mappings; probes fire only in it
+  -l [PATTERN]    list probes matching PATTERN (tracepoint:, rawtracepoint:, software:, hardware:,
+                  uprobe:PATH:GLOB, usdt:PATH:GLOB, kprobe:/fentry: where the kernel allows them)
   -d              print the AST, IR and final instructions (with script lines), then exit
   -v              verbose: full verifier log on errors
   --dry-run       compile, load and verify, attach nothing
@@ -28,15 +33,16 @@ class UsageError extends UserError {
   override render(): string { return `${this.message}\n${USAGE}`; }
 }
 
-async function listProbes(pattern: string | undefined): Promise<string> {
-  const { listTracepoints } = await import('../../kernel/tracefs.js');
-  const { globToRegExp } = await import('../../probes/tracepoint.js');
-  const all = listTracepoints().map((t) => `tracepoint:${t}`);
-  const builtin = ['BEGIN', 'END'];
-  if (!pattern) return [...builtin, ...all].join('\n') + '\n';
-  const glob = pattern.includes(':') ? pattern.replace(/^t:/, 'tracepoint:') : `*${pattern}*`;
-  const re = globToRegExp(glob);
-  return [...builtin, ...all].filter((n) => re.test(n)).join('\n') + '\n';
+async function listProbes(pattern: string | undefined, pid?: number): Promise<string> {
+  const { listProbes: listAllProbes } = await import('../../probes/list.js');
+  const names = listAllProbes(pattern, { pid });
+  return names.length ? names.join('\n') + '\n' : '';
+}
+
+function targetPid(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`-p expects a process id, not '${text}'`);
+  return Number(text);
 }
 
 async function debugListing(script: CompiledScript, ast: unknown): Promise<string> {
@@ -84,7 +90,8 @@ const trace: Command = {
     }
     const { values: o, positionals } = parsed;
     if (o.h || o.help) { process.stdout.write(USAGE); return 0; }
-    if (o.l) { process.stdout.write(await listProbes(o.e ?? positionals[0])); return 0; }
+    const pid = targetPid(o.p);
+    if (o.l) { process.stdout.write(await listProbes(o.e ?? positionals[0], pid)); return 0; }
     const format = o.f ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`invalid output format '${format}' (text or json)`);
     let source: string, file: string, positional: string[];
@@ -95,17 +102,17 @@ const trace: Command = {
       positional = positionals.slice(1);
     } else throw new UsageError('no program given');
     const ast = parse(source, { file });
-    const analysed = analyse(ast, { source, params: positional });
+    const analysed = analyse(ast, { source, params: positional, structs: kernelStructType, resolver: probeContextResolver({ pid }) });
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
-    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined });
+    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), possibleCpus: nrPossibleCpus(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid });
     if (o.d) { process.stdout.write(await debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
     const write = (text: string): void => { if (text) writeSync(fd, text); };
     try {
       const session = new Session(script, {
         format, write, warn: (t) => process.stderr.write(t), verbose: o.v, quiet: o.q, dryRun: o['dry-run'],
-        command: o.c, file, source, pid: o.p !== undefined ? Number(o.p) : undefined, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
+        command: o.c, file, source, pid, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
       });
       return await session.run();
     } finally {
