@@ -10,6 +10,7 @@ import { onlineCpus } from '../../src/kernel/sys.js';
 import { UserError } from '../../src/diagnostics.js';
 import { KprobeLink, KprobesUnavailableError } from '../../src/kernel/links/kprobe.js';
 import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { ProgramBuilder, R0, R1, R2, R10 } from '../../src/isa/builder.js';
 import { Helper } from '../../src/isa/helpers.js';
 import { compileC, countByPidProgram, GETPPID_C, Workload } from './fixtures.js';
@@ -39,12 +40,14 @@ test('profile:hz:N fires on every CPU; unknown software events are user errors',
   const prog = Program.load({ name: 'bpfkit_prof', type: ProgramType.PERF_EVENT, instructions: b }, { counts });
   const link = PerfEventLink.profile(prog, 997);
   try {
-    // Busy-wait ~300 ms so this CPU is sampled; idle CPUs are sampled too (cpu-clock counts idle).
-    const end = Date.now() + 300;
-    while (Date.now() < end) { /* spin */ }
+    // Keep every online CPU busy for ~400 ms with a pinned child of our own (an idle, tickless
+    // CPU may take almost no samples, which would make the count depend on the machine's load).
+    // Each child ends by itself; we wait for all of them.
+    const spinners = onlineCpus().map((cpu) => spawn('taskset', ['-c', String(cpu), process.execPath, '-e', 'const e = Date.now() + 400; while (Date.now() < e) {}']));
+    await Promise.all(spinners.map((c) => new Promise((resolve) => c.once('exit', resolve))));
     link.close();
     const per = counts.lookupPerCpu(u32.encode(0))!.map((v) => u64.decode(v));
-    for (const cpu of onlineCpus()) assert.ok(per[cpu] > 50n, `CPU ${cpu}: ${per[cpu]} ticks in 300 ms at 997 Hz`);
+    for (const cpu of onlineCpus()) assert.ok(per[cpu] > 50n, `CPU ${cpu}: ${per[cpu]} ticks in 400 ms at 997 Hz`);
     assert.throws(() => PerfEventLink.software(prog, 'no-such-event', 1), UserError);
   } finally {
     link.close();
