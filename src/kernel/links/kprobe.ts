@@ -6,11 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cString } from '../sys.js';
 import { openPerfEvent } from '../perf.js';
-import { track, untrack } from '../cleanup.js';
 import { UserError } from '../../diagnostics.js';
 import type { Program } from '../programs.js';
 import { PerfEventAttachment } from './perf-event-attachment.js';
-import type { Link } from './link.js';
+import { OwningLink } from './link.js';
 
 const PMU = '/sys/bus/event_source/devices/kprobe';
 
@@ -30,13 +29,11 @@ export function kprobePmu(): { type: number; retprobeBit: number } {
   return (pmuCache = { type, retprobeBit: fmt ? Number(fmt[1]) : 0 });
 }
 
-export class KprobeLink implements Link {
+export class KprobeLink extends OwningLink {
   readonly kind: 'kprobe' | 'kretprobe';
-  private attachment: PerfEventAttachment | undefined;
-  private constructor(readonly target: string, retprobe: boolean, attachment: PerfEventAttachment) {
+  private constructor(target: string, retprobe: boolean, attachment: PerfEventAttachment) {
+    super(target, [attachment]);
     this.kind = retprobe ? 'kretprobe' : 'kprobe';
-    this.attachment = attachment;
-    track(this);
   }
 
   /** Attach a BPF_PROG_TYPE_KPROBE program to kernel function `symbol` (+ offset). */
@@ -49,13 +46,5 @@ export class KprobeLink implements Link {
       config1: name, config2: options.offset ?? 0, samplePeriod: 1, wakeupEvents: 1, disabled: true,
     }, -1, 0, `${retprobe ? 'kretprobe' : 'kprobe'} ${symbol}`);
     return new KprobeLink(symbol, retprobe, new PerfEventAttachment(fd, program.fd));
-  }
-
-  get closed(): boolean { return this.attachment === undefined; }
-  close(): void {
-    if (!this.attachment) return;
-    this.attachment.close();
-    this.attachment = undefined;
-    untrack(this);
   }
 }

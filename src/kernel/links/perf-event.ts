@@ -2,11 +2,10 @@
 // with the (BPF_PROG_TYPE_PERF_EVENT) program attached, closed together.
 import { onlineCpus } from '../sys.js';
 import { openPerfEvent, PerfConst } from '../perf.js';
-import { track, untrack } from '../cleanup.js';
 import { UserError } from '../../diagnostics.js';
 import type { Program } from '../programs.js';
 import { PerfEventAttachment } from './perf-event-attachment.js';
-import type { Link } from './link.js';
+import { OwningLink } from './link.js';
 
 export interface PerfEventOptions {
   type: number;
@@ -33,12 +32,10 @@ export const SOFTWARE_EVENTS: Record<string, number> = {
   dummy: PerfConst.COUNT_SW_DUMMY,
 };
 
-export class PerfEventLink implements Link {
+export class PerfEventLink extends OwningLink {
   readonly kind = 'perf_event';
-  private attachments: PerfEventAttachment[];
-  private constructor(readonly target: string, attachments: PerfEventAttachment[]) {
-    this.attachments = attachments;
-    track(this);
+  private constructor(target: string, attachments: PerfEventAttachment[]) {
+    super(target, attachments);
   }
 
   static attach(program: Program, options: PerfEventOptions, target = `perf_event ${options.type}:${options.config}`): PerfEventLink {
@@ -72,13 +69,5 @@ export class PerfEventLink implements Link {
     const config = SOFTWARE_EVENTS[name];
     if (config === undefined) throw new UserError(`unknown software event '${name}' (known: ${Object.keys(SOFTWARE_EVENTS).join(', ')})`);
     return PerfEventLink.attach(program, { type: PerfConst.TYPE_SOFTWARE, config, period: count }, `software:${name}:${count}`);
-  }
-
-  get closed(): boolean { return this.attachments.length === 0; }
-  close(): void {
-    if (!this.attachments.length) return;
-    for (const a of this.attachments) a.close();
-    this.attachments = [];
-    untrack(this);
   }
 }

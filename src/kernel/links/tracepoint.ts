@@ -3,17 +3,14 @@
 // is attached to the tracepoint itself, not to the per-CPU perf buffer.
 import { tracepointId } from '../tracefs.js';
 import { openPerfEvent, PerfConst } from '../perf.js';
-import { track, untrack } from '../cleanup.js';
 import type { Program } from '../programs.js';
 import { PerfEventAttachment } from './perf-event-attachment.js';
-import type { Link } from './link.js';
+import { OwningLink } from './link.js';
 
-export class TracepointLink implements Link {
+export class TracepointLink extends OwningLink {
   readonly kind = 'tracepoint';
-  private attachment: PerfEventAttachment | undefined;
-  private constructor(readonly target: string, attachment: PerfEventAttachment) {
-    this.attachment = attachment;
-    track(this);
+  private constructor(target: string, attachment: PerfEventAttachment) {
+    super(target, [attachment]);
   }
 
   /** Attach a BPF_PROG_TYPE_TRACEPOINT program to CATEGORY:NAME. */
@@ -21,13 +18,5 @@ export class TracepointLink implements Link {
     const id = tracepointId(category, name);
     const fd = openPerfEvent({ type: PerfConst.TYPE_TRACEPOINT, config: id, samplePeriod: 1, wakeupEvents: 1, disabled: true }, -1, 0, `tracepoint ${category}:${name}`);
     return new TracepointLink(`${category}:${name}`, new PerfEventAttachment(fd, program.fd));
-  }
-
-  get closed(): boolean { return this.attachment === undefined; }
-  close(): void {
-    if (!this.attachment) return;
-    this.attachment.close();
-    this.attachment = undefined;
-    untrack(this);
   }
 }

@@ -6,12 +6,11 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { cString } from '../sys.js';
 import { openPerfEvent } from '../perf.js';
-import { track, untrack } from '../cleanup.js';
 import { UserError } from '../../diagnostics.js';
 import { ElfFile } from '../../elf/elf.js';
 import type { Program } from '../programs.js';
 import { PerfEventAttachment } from './perf-event-attachment.js';
-import type { Link } from './link.js';
+import { OwningLink } from './link.js';
 
 const PMU = '/sys/bus/event_source/devices/uprobe';
 
@@ -50,13 +49,11 @@ export interface UprobeOptions {
   refCtrOffset?: number;
 }
 
-export class UprobeLink implements Link {
+export class UprobeLink extends OwningLink {
   readonly kind: 'uprobe' | 'uretprobe';
-  private attachment: PerfEventAttachment | undefined;
-  private constructor(readonly target: string, retprobe: boolean, attachment: PerfEventAttachment, readonly offset: number) {
+  private constructor(target: string, retprobe: boolean, attachment: PerfEventAttachment, readonly offset: number) {
+    super(target, [attachment]);
     this.kind = retprobe ? 'uretprobe' : 'uprobe';
-    this.attachment = attachment;
-    track(this);
   }
 
   /** Attach a BPF_PROG_TYPE_KPROBE program as a uprobe or uretprobe. */
@@ -87,13 +84,5 @@ export class UprobeLink implements Link {
       config1: pathC, config2: offset, samplePeriod: 1, wakeupEvents: 1, disabled: true,
     }, pid, pid === -1 ? 0 : -1, `${retprobe ? 'uretprobe' : 'uprobe'} ${target}`);
     return new UprobeLink(target, retprobe, new PerfEventAttachment(fd, program.fd), offset);
-  }
-
-  get closed(): boolean { return this.attachment === undefined; }
-  close(): void {
-    if (!this.attachment) return;
-    this.attachment.close();
-    this.attachment = undefined;
-    untrack(this);
   }
 }

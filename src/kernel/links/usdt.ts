@@ -5,17 +5,14 @@
 import { ElfFile } from '../../elf/elf.js';
 import { usdtProbes, UsdtProbe } from '../../elf/usdt.js';
 import { UserError } from '../../diagnostics.js';
-import { track, untrack } from '../cleanup.js';
 import type { Program } from '../programs.js';
 import { UprobeLink } from './uprobe.js';
-import type { Link } from './link.js';
+import { OwningLink } from './link.js';
 
-export class UsdtLink implements Link {
+export class UsdtLink extends OwningLink {
   readonly kind = 'usdt';
-  private sites: UprobeLink[];
-  private constructor(readonly target: string, sites: UprobeLink[], readonly probes: UsdtProbe[]) {
-    this.sites = sites;
-    track(this);
+  private constructor(target: string, sites: UprobeLink[], readonly probes: UsdtProbe[]) {
+    super(target, sites);
   }
 
   /** Attach a BPF_PROG_TYPE_KPROBE program to every site of PROVIDER:NAME in `path`. */
@@ -32,13 +29,5 @@ export class UsdtLink implements Link {
       throw e;
     }
     return new UsdtLink(`${path}:${provider}:${name}`, sites, probes);
-  }
-
-  get closed(): boolean { return this.sites.length === 0; }
-  close(): void {
-    if (!this.sites.length) return;
-    for (const s of this.sites) s.close();
-    this.sites = [];
-    untrack(this);
   }
 }
