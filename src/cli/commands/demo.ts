@@ -40,7 +40,7 @@ const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart
 const indent = (text: string): string => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
 
 const command: Command = {
-  summary: 'assemble and run a small eBPF program in the userspace VM (what `npm start` shows)',
+  summary: 'assemble and run a small eBPF program in the userspace VM, on the interpreter and the JIT',
   async run(args) {
     if (args.length) throw new UserError('usage: bpfkit demo');
     const out: string[] = [];
