@@ -117,3 +117,34 @@ export function runCase(seed: number, withKernel: boolean): CaseResult {
   }
   return { seed, kernel, interpreter, jit, disagreements };
 }
+
+/** Ethernet header the kernel's socket-filter test run strips before the program sees the packet. */
+const ETH_HLEN = 14;
+
+/** A socket filter on a userspace engine: the input (and legacy loads) see the packet past Ethernet. */
+export function runSocketFilter(engine: Exclude<EngineName, 'jit-verified'>, program: readonly Instruction[], packet: Uint8Array): Outcome {
+  const e: ExecutionEngine = engine === 'jit' ? new JitProgram(program, { memory }) : new Interpreter(program, { memory });
+  try {
+    return { retval: Number(e.run(packet.subarray(ETH_HLEN)) & 0xffffffffn) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    e.dispose();
+  }
+}
+
+/** The same in the kernel (BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TEST_RUN). */
+export function runKernelSocketFilter(program: readonly Instruction[], packet: Uint8Array): Outcome & { rejected?: string } {
+  let prog: Program;
+  try {
+    prog = Program.load({ name: 'bpfkit_fuzz_sk', type: ProgramType.SOCKET_FILTER, instructions: program });
+  } catch (e) {
+    if (e instanceof VerifierError) return { rejected: e.log.split('\n').filter(Boolean).slice(-3).join(' | ') };
+    throw e;
+  }
+  try {
+    return { retval: prog.testRun({ data: packet }).retval >>> 0 };
+  } finally {
+    prog.close();
+  }
+}

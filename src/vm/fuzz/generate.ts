@@ -10,8 +10,8 @@
 // The program folds every scalar register and the stack into r0 before exit (and r0 ^= r0 >> 32,
 // because XDP truncates the return value to 32 bits), so a wrong value anywhere shows.
 import { Instruction } from '../../isa/instruction.js';
-import { ProgramBuilder, Reg, R0, R1, R8, R9, R10, AluName, JmpName, SizeName, AtomicName } from '../../isa/builder.js';
-import { AluOp, Class, Source } from '../../isa/opcodes.js';
+import { ProgramBuilder, Reg, R0, R1, R6, R7, R8, R9, R10, AluName, JmpName, SizeName, AtomicName } from '../../isa/builder.js';
+import { AluOp, Class, Mode, Size, Source } from '../../isa/opcodes.js';
 
 /** Bytes of packet every program may touch at constant offsets (it exits early if shorter). */
 export const PACKET_MIN = 64;
@@ -301,4 +301,54 @@ export function randomPacket(rnd: Random, length: number): Uint8Array {
   const p = new Uint8Array(length);
   for (let i = 0; i < length; i++) p[i] = rnd.int(256);
   return p;
+}
+
+/**
+ * A random, valid SOCKET_FILTER program exercising the legacy packet loads (LD_ABS / LD_IND),
+ * which XDP programs cannot use: byte order, offsets from a register, and the kernel's rule that
+ * an out-of-bounds load ends the program with 0. r6 holds the context (LD_ABS requires it);
+ * r1-r5 are clobbered by every legacy load, so the scalars are r0 and r7-r9. IND offsets are kept
+ * non-negative: negative ones select the kernel's SKF_NET_OFF/SKF_LL_OFF areas, a Linux extension.
+ * The program sees the packet from its network header on (the kernel's test run strips Ethernet).
+ */
+export function generateSocketFilter(seed: number, statements = 20): Instruction[] {
+  const rnd = new Random(seed);
+  const b = new ProgramBuilder();
+  const scalars = [R0, R7, R8, R9];
+  const others = [R7, R8, R9];
+  const sizes = [Size.B, Size.H, Size.W];
+  b.mov64(R6, R1);
+  for (const r of scalars) b.mov64(r, rnd.imm());
+  const simpleAlu = (): void => {
+    const op = rnd.pick(ALU_OPS);
+    const shift = op === 'lsh' || op === 'rsh' || op === 'arsh';
+    const src: Reg | number = rnd.chance(0.5) ? rnd.pick(scalars) : shift ? rnd.int(64) : rnd.imm();
+    b.alu64(op, rnd.pick(scalars), src);
+  };
+  const load = (): void => {
+    const size = rnd.pick(sizes);
+    if (rnd.chance(0.5)) {
+      b.emit({ code: Class.LD | Mode.ABS | size, dst: 0, src: 0, off: 0, imm: rnd.int(72) });
+    } else {
+      const r = rnd.pick(others);
+      b.alu64('and', r, 63);
+      b.emit({ code: Class.LD | Mode.IND | size, dst: 0, src: r.n, off: 0, imm: rnd.int(16) });
+    }
+    // r0 holds the loaded value; fold it in before the next load overwrites it.
+    b.alu64(rnd.pick(['xor', 'add', 'mul'] as const), rnd.pick(others), R0);
+  };
+  for (let i = 0; i < statements; i++) {
+    const roll = rnd.int(10);
+    if (roll < 4) load();
+    else if (roll < 8) simpleAlu();
+    else {
+      const end = b.newLabel('endif');
+      b.jmp(rnd.pick(JMP_OPS), rnd.pick(scalars), rnd.chance(0.5) ? rnd.pick(scalars) : rnd.imm(), end);
+      for (let k = 1 + rnd.int(3); k > 0; k--) if (rnd.chance(0.5)) load(); else simpleAlu();
+      b.label(end);
+    }
+  }
+  for (const r of others) b.alu64('mul', R0, 0x01000193).alu64('xor', R0, r);
+  b.mov64(R1, R0).alu64('rsh', R1, 32).alu64('xor', R0, R1).exit();
+  return b.build();
 }
