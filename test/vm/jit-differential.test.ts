@@ -12,7 +12,10 @@ import assert from 'node:assert/strict';
 import { needs } from '../support/environment.js';
 import { verify, XDP_CONTEXT } from '../../src/vm/verifier/index.js';
 import { caseOf, runCase, runKernelSocketFilter, runKernelXdp, runSocketFilter, runXdp, samePacket } from '../support/differential.js';
-import { generateSocketFilter, Random, randomPacket } from '../../src/vm/fuzz/generate.js';
+import { FUZZ_MAP, generateSocketFilter, Random, randomPacket } from '../../src/vm/fuzz/generate.js';
+import { bindMaps } from '../../src/isa/builder.js';
+import { VmMaps } from '../../src/vm/maps.js';
+import { VmMemory } from '../../src/vm/memory.js';
 
 /** Smallest packet for a socket-filter test run: an Ethernet header plus a little. */
 const ETH_MIN = 20;
@@ -64,8 +67,10 @@ test(`our verifier's verdicts match the kernel's on ${VERIFY_COUNT} programs; it
   for (let seed = SEED; seed < SEED + VERIFY_COUNT; seed++) {
     const { program, packet } = caseOf(seed);
     let safe: ReadonlySet<number>;
+    const maps = new VmMaps(new VmMemory());
+    maps.create({ name: FUZZ_MAP.name, kind: 'array', keySize: FUZZ_MAP.keySize, valueSize: FUZZ_MAP.valueSize, maxEntries: FUZZ_MAP.entries });
     try {
-      safe = verify(program, { context: XDP_CONTEXT }).safeAccesses;
+      safe = verify(bindMaps(program, maps.handleOf), { context: XDP_CONTEXT, maps: maps.info }).safeAccesses;
     } catch (e) {
       disagreements.push(`seed ${seed}: kernel accepts, ours rejects: ${(e as Error).message}`);
       continue;
