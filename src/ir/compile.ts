@@ -1,0 +1,128 @@
+// The compiler driver: a parsed script in, one eBPF program per expanded attach point out, plus
+// the map specs and record table they share. No kernel is touched here, so -d and the unit tests
+// run anywhere.
+import * as ast from '../lang/ast.js';
+import { SourceError } from '../diagnostics.js';
+import type { Instruction } from '../isa/instruction.js';
+import { expandAttachPoint, ProbeInstance } from '../probes/index.js';
+import { emitProgram } from './emit.js';
+import { eliminateDeadCode } from './dce.js';
+import type { IrFunction } from './ir.js';
+import { CompileError, MapNotYetKnownError, ProgramLowering, ScriptContext } from './lower.js';
+import { globalsSpec, lostSpec, MapSpec, mapSpecOf, ringbufSpec, ScriptMap } from './maps.js';
+import { RecordSpec, RecordTable } from './records.js';
+import { allocateRegisters, Allocation } from './regalloc.js';
+
+export interface CompileOptions {
+  positional?: string[];
+  ncpus?: number;
+  strlen?: number;
+  /** The script text, for locations in -d and error messages. */
+  source?: string;
+  /** The script's file name for error messages ("stdin" for -e). */
+  file?: string;
+}
+
+export interface CompiledProgram {
+  /** BPF program name (<= 15 characters). */
+  name: string;
+  instance: ProbeInstance;
+  ir: IrFunction;
+  alloc: Allocation;
+  insns: Instruction[];
+  /** Bytes of stack used, spill slots included. */
+  stackSize: number;
+}
+
+export interface CompiledScript {
+  programs: CompiledProgram[];
+  maps: ScriptMap[];
+  mapSpecs: MapSpec[];
+  records: RecordSpec[];
+  probeNames: string[];
+}
+
+function programName(instance: ProbeInstance, index: number): string {
+  const base = instance.attach.kind === 'tracepoint' ? instance.attach.event : instance.provider;
+  return `${base.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 10)}_${index}`.slice(0, 15);
+}
+
+export function compileScript(program: ast.Program, options: CompileOptions = {}): CompiledScript {
+  try {
+    return compileProgram(program, options);
+  } catch (e) {
+    // Every user error points into the script: quote it with the right file name.
+    if (e instanceof SourceError) {
+      e.file = options.file ?? program.file ?? e.file;
+      if (e.source === undefined) e.source = options.source;
+    }
+    throw e;
+  }
+}
+
+function compileProgram(program: ast.Program, options: CompileOptions): CompiledScript {
+  const script: ScriptContext = {
+    maps: new Map(),
+    records: new RecordTable(),
+    probeNames: [],
+    positional: options.positional ?? [],
+    ncpus: options.ncpus ?? 1,
+    strlen: options.strlen ?? 64,
+    source: options.source,
+  };
+  const jobs: { probe: ast.Probe; instance: ProbeInstance; index: number }[] = [];
+  for (const probe of program.probes) {
+    for (const ap of probe.attachPoints) {
+      let instances: ProbeInstance[];
+      try {
+        instances = expandAttachPoint(ap.provider, ap.parts, ap.raw);
+      } catch (e) {
+        if (e instanceof CompileError) throw e;
+        const err = new CompileError((e as Error).message.replace(`${ap.raw}: `, ''), ap.span);
+        err.source = options.source;
+        throw err;
+      }
+      for (const instance of instances) jobs.push({ probe, instance, index: jobs.length });
+    }
+  }
+  const done = new Map<number, CompiledProgram>();
+  // Probes that read a map assigned only by a later probe are retried once the others have laid
+  // out their maps; a map that is never assigned is reported after the final pass.
+  let pending = jobs;
+  for (let pass = 0; pending.length > 0; pass++) {
+    const retry: typeof jobs = [];
+    let lastError: MapNotYetKnownError | undefined;
+    for (const job of pending) {
+      const records = script.records.records.length;
+      try {
+        done.set(job.index, compileOne(job.probe, job.instance, script, programName(job.instance, job.index)));
+      } catch (e) {
+        if (!(e instanceof MapNotYetKnownError)) throw e;
+        script.records.records.length = records; // drop records of the abandoned attempt
+        retry.push(job);
+        lastError = e;
+      }
+    }
+    if (retry.length === pending.length) throw lastError!;
+    pending = retry;
+  }
+  const maps = [...script.maps.values()];
+  const records = script.records.records;
+  const needsRingbuf = records.length > 0;
+  return {
+    programs: jobs.map((j) => done.get(j.index)!),
+    maps,
+    mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(needsRingbuf ? [ringbufSpec(), lostSpec()] : []), globalsSpec()],
+    records,
+    probeNames: script.probeNames,
+  };
+}
+
+function compileOne(probe: ast.Probe, instance: ProbeInstance, script: ScriptContext, name: string): CompiledProgram {
+  const lowering = new ProgramLowering(probe, instance, script, name);
+  const ir = eliminateDeadCode(lowering.lower());
+  const frame = lowering.b.frame;
+  const alloc = allocateRegisters(ir, frame);
+  const insns = emitProgram(ir, alloc);
+  return { name, instance, ir, alloc, insns, stackSize: frame.size };
+}

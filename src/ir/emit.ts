@@ -1,0 +1,109 @@
+// IR -> eBPF instructions, after register allocation. Spilled operands are reloaded into scratch
+// registers (r1/r2, never allocated) around each instruction; helper arguments are moved into
+// r1-r5 right before the call. Every instruction keeps the script location of the IR it came from.
+import { ProgramBuilder, R0, R1, R10, R2, Reg } from '../isa/builder.js';
+import type { Instruction } from '../isa/instruction.js';
+import { CallArg, IrFunction, isVReg, Operand, VReg, Base } from './ir.js';
+import { Allocation, Location } from './regalloc.js';
+
+export class EmitError extends Error {}
+
+export function emitProgram(fn: IrFunction, alloc: Allocation): Instruction[] {
+  const b = new ProgramBuilder();
+  const where = (v: VReg): Location => {
+    const l = alloc.locations.get(v.id);
+    if (!l) throw new EmitError(`virtual register %${v.id} has no location`);
+    return l;
+  };
+  /** The register holding `v`, reloading a spilled value into `scratch`. */
+  const read = (v: VReg, scratch: Reg): Reg => {
+    const l = where(v);
+    if ('reg' in l) return new Reg(l.reg);
+    b.ldx('dw', scratch, R10, l.spill);
+    return scratch;
+  };
+  /** The register to compute `v` into; call `commit` after to store a spilled value back. */
+  const write = (v: VReg, scratch: Reg): { reg: Reg; commit: () => void } => {
+    const l = where(v);
+    if ('reg' in l) return { reg: new Reg(l.reg), commit: () => {} };
+    return { reg: scratch, commit: () => { b.stx('dw', R10, l.spill, scratch); } };
+  };
+  const operand = (o: Operand, scratch: Reg): Reg | number => (isVReg(o) ? read(o, scratch) : o);
+  const base = (o: Base, scratch: Reg): Reg => (o === 'fp' ? R10 : read(o, scratch));
+  const loadConst = (dst: Reg, value: bigint): void => {
+    const s = BigInt.asIntN(64, value);
+    if (s >= -(2n ** 31n) && s < 2n ** 31n) b.mov64(dst, Number(s));
+    else b.lddw(dst, value);
+  };
+  const placeArg = (a: CallArg, dst: Reg): void => {
+    if (isVReg(a)) {
+      const l = where(a);
+      if ('reg' in l) b.mov64(dst, new Reg(l.reg));
+      else b.ldx('dw', dst, R10, l.spill);
+    } else if ('imm' in a) loadConst(dst, BigInt(a.imm));
+    else if ('fp' in a) { b.mov64(dst, R10); b.add64(dst, a.fp); }
+    else b.ldMap(dst, a.map);
+  };
+
+  for (const insn of fn.insns) {
+    b.at(insn.loc);
+    switch (insn.op) {
+      case 'ctx': { const w = write(insn.dst, R2); b.mov64(w.reg, R1); w.commit(); break; }
+      case 'alu': {
+        const w = write(insn.dst, R2);
+        const l = where(insn.dst);
+        if ('spill' in l && insn.alu !== 'mov') b.ldx('dw', R2, R10, l.spill);
+        const src = operand(insn.src, R1);
+        if (insn.signed && insn.alu === 'div') b.sdiv64(w.reg, src);
+        else if (insn.signed && insn.alu === 'mod') b.smod64(w.reg, src);
+        else if (insn.wide) b.alu64(insn.alu, w.reg, src); else b.alu32(insn.alu, w.reg, src);
+        w.commit();
+        break;
+      }
+      case 'neg': { const w = write(insn.dst, R2); const r = read(insn.dst, R2); if (r !== w.reg) b.mov64(w.reg, r); b.neg64(w.reg); w.commit(); break; }
+      case 'const': { const w = write(insn.dst, R2); loadConst(w.reg, insn.value); w.commit(); break; }
+      case 'ldmap': { const w = write(insn.dst, R2); b.ldMap(w.reg, insn.map); w.commit(); break; }
+      case 'lea': { const w = write(insn.dst, R2); b.mov64(w.reg, R10); b.add64(w.reg, insn.off); w.commit(); break; }
+      case 'ldx': {
+        const src = base(insn.base, R1);
+        const w = write(insn.dst, R2);
+        if (insn.signed && insn.size !== 'dw') b.ldxs(insn.size, w.reg, src, insn.off); else b.ldx(insn.size, w.reg, src, insn.off);
+        w.commit();
+        break;
+      }
+      case 'stx': b.stx(insn.size, base(insn.base, R1), insn.off, read(insn.src, R2)); break;
+      case 'st': b.st(insn.size, base(insn.base, R1), insn.off, insn.imm); break;
+      case 'atomic': {
+        const fetches = insn.aop.startsWith('fetch') || insn.aop === 'xchg';
+        const w = fetches ? write(insn.src, R2) : undefined;
+        const src = read(insn.src, R2);
+        b.atomic(insn.size, insn.aop, base(insn.base, R1), insn.off, src);
+        w?.commit();
+        break;
+      }
+      case 'jmp': {
+        const a = read(insn.a, R1);
+        const o = operand(insn.b, R2);
+        if (insn.wide) b.jmp(insn.cond, a, o, insn.target); else b.jmp32(insn.cond, a, o, insn.target);
+        break;
+      }
+      case 'ja': b.ja(insn.target); break;
+      case 'label': b.label(insn.name); break;
+      case 'call': {
+        if (insn.args.length > 5) throw new EmitError('a helper takes at most 5 arguments');
+        insn.args.forEach((a, i) => placeArg(a, new Reg(i + 1)));
+        b.call(insn.helper);
+        if (insn.dst) { const w = write(insn.dst, R0); if (w.reg !== R0) b.mov64(w.reg, R0); w.commit(); }
+        break;
+      }
+      case 'exit': {
+        const v = insn.value;
+        if (isVReg(v)) { const r = read(v, R0); if (r !== R0) b.mov64(R0, r); } else b.mov64(R0, v);
+        b.exit();
+        break;
+      }
+      case 'loop': break;
+    }
+  }
+  return b.build();
+}

@@ -1,0 +1,1320 @@
+// Lowering of one probe's typed AST into IR. Scalars (integers, bools, pointers) live in virtual
+// registers; strings, tuples and map keys live in zeroed stack buffers; $variables have a stack
+// home for the whole program, as in bpftrace, so loops need no register juggling. Map updates,
+// histograms and ring-buffer records follow the layouts in maps.ts and records.ts.
+import * as ast from '../lang/ast.js';
+import { Type, sizeOf, tupleLayout, I64, U64, U32, str as strType, typeName } from '../lang/types.js';
+import { SourceError } from '../diagnostics.js';
+import { Helper } from '../isa/helpers.js';
+import type { SizeName } from '../isa/builder.js';
+import type { JmpName } from '../isa/builder.js';
+import type { ProbeInstance } from '../probes/provider.js';
+import { PROG_TYPE_KPROBE, PT_REGS_ARGS, PT_REGS_RAX } from '../probes/uprobe.js';
+import { FunctionBuilder } from './function-builder.js';
+import { CallArg, IrFunction, VReg } from './ir.js';
+import { bpfMapName, GLOBALS_MAP, LOST_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
+import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
+
+export class CompileError extends SourceError {
+  constructor(message: string, span: ast.Span) { super(message, span); this.name = 'CompileError'; }
+}
+
+/** A map read before any probe assigned it: the driver retries after compiling the others. */
+export class MapNotYetKnownError extends CompileError {}
+
+/** Everything the programs of one script share. */
+export interface ScriptContext {
+  maps: Map<string, ScriptMap>;
+  records: RecordTable;
+  /** Probe names for the `probe` builtin when it is typed as an id. */
+  probeNames: string[];
+  positional: string[];
+  ncpus: number;
+  /** bpftrace's max_strlen (default 64). */
+  strlen: number;
+  source?: string;
+}
+
+/** A value during lowering: in a register, or in a stack buffer at fp+off. */
+type Val = { k: 'reg'; v: VReg; type: Type } | { k: 'mem'; off: number; type: Type };
+
+const SIZE_NAMES: Record<number, SizeName> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
+const BPF_ANY = 0;
+/** Records bigger than this that contain str() are built in the ring buffer, not on the stack. */
+const RESERVE_THRESHOLD = 192;
+const round8 = (n: number): number => Math.max(8, (n + 7) & ~7);
+const isStringy = (t: Type): boolean => (t.kind === 'special' && (t.name === 'timestamp' || t.name === 'inet')) || t.kind === 'string' || t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer';
+const isSigned = (t: Type | undefined): boolean => !!t && t.kind === 'int' && t.signed;
+
+export class ProgramLowering {
+  readonly b: FunctionBuilder;
+  private ctx: VReg | undefined;
+  private vars = new Map<string, { off: number; type: Type }>();
+  private loopStack: { brk: string; cont: string }[] = [];
+  private exitLabel: string;
+
+  constructor(readonly probe: ast.Probe, readonly instance: ProbeInstance, readonly script: ScriptContext, name: string) {
+    this.b = new FunctionBuilder(name);
+    this.exitLabel = this.b.label('exit');
+  }
+
+  lower(): IrFunction {
+    const b = this.b;
+    this.at(this.probe.span, this.probe.attachPoints.map((a) => a.raw).join(','));
+    this.ctx = b.vreg('ctx');
+    b.emit({ op: 'ctx', dst: this.ctx });
+    if (this.probe.predicate) {
+      this.at(this.probe.predicate.span);
+      const mark = b.frame.mark();
+      const c = this.scalar(this.probe.predicate);
+      b.jmp('jeq', c, 0, this.exitLabel);
+      b.frame.release(mark);
+    }
+    this.block(this.probe.body.statements);
+    b.place(this.exitLabel);
+    b.emit({ op: 'exit', value: 0 });
+    return b.finish();
+  }
+
+  // ---- locations -----------------------------------------------------------------------------
+
+  private at(span: ast.Span, text?: string): void {
+    const src = this.script.source;
+    let t = text;
+    if (t === undefined && src !== undefined) {
+      const line = src.split('\n')[span.line - 1] ?? '';
+      t = line.slice(span.column - 1, span.column - 1 + (span.length ?? line.length)).trim();
+    }
+    this.b.loc = { line: span.line, column: span.column, text: t };
+  }
+  private fail(message: string, span: ast.Span): never {
+    const e = new CompileError(message, span);
+    if (this.script.source !== undefined) e.source = this.script.source;
+    throw e;
+  }
+
+  // ---- statements ----------------------------------------------------------------------------
+
+  private block(stmts: ast.Stmt[]): void {
+    for (const s of stmts) this.stmt(s);
+  }
+
+  private stmt(s: ast.Stmt): void {
+    const b = this.b;
+    this.at(s.span);
+    // Buffers a statement needs die with it; variables are allocated outside this scope.
+    const mark = b.frame.mark();
+    const keep = (): void => b.frame.release(Math.max(mark, this.varHighWater()));
+    switch (s.kind) {
+      case 'ExprStmt': this.effect(s.expr); break;
+      case 'Assign': this.assign(s); break;
+      case 'Let': if (s.value) this.assignVar(s.variable, s.value); else this.declareVar(s.variable.name, s.variable.type ?? I64); break;
+      case 'If': {
+        const elseL = b.label('else'), endL = b.label('endif');
+        const c = this.scalar(s.cond);
+        b.jmp('jeq', c, 0, elseL);
+        keep();
+        this.block(s.then.statements);
+        if (s.else) b.ja(endL);
+        b.place(elseL);
+        if (s.else) {
+          if (s.else.kind === 'If') this.stmt(s.else); else this.block(s.else.statements);
+          b.place(endL);
+        }
+        break;
+      }
+      case 'While': {
+        const id = b.loopId();
+        const top = b.label('while'), end = b.label('wend');
+        b.emit({ op: 'loop', edge: 'begin', id });
+        b.place(top);
+        this.at(s.cond.span);
+        const c = this.scalar(s.cond);
+        b.jmp('jeq', c, 0, end);
+        keep();
+        this.loopStack.push({ brk: end, cont: top });
+        this.block(s.body.statements);
+        this.loopStack.pop();
+        b.ja(top);
+        b.emit({ op: 'loop', edge: 'end', id });
+        b.place(end);
+        break;
+      }
+      case 'Unroll': {
+        const n = this.constInt(s.count);
+        if (n < 1n || n > 100n) this.fail('unroll count must be between 1 and 100', s.count.span);
+        for (let i = 0n; i < n; i++) {
+          const end = b.label('unroll');
+          this.loopStack.push({ brk: end, cont: end });
+          this.block(s.body.statements);
+          this.loopStack.pop();
+          b.place(end);
+        }
+        break;
+      }
+      case 'ForRange': {
+        const start = this.scalar(s.start);
+        const endV = this.scalar(s.end);
+        const t = s.variable.type ?? s.start.type ?? I64;
+        const slot = this.declareVar(s.variable.name, t);
+        b.stx('dw', 'fp', slot, start);
+        const endSlot = b.frame.alloc(8, b.loc, 'loop bound');
+        b.stx('dw', 'fp', endSlot, endV);
+        const id = b.loopId();
+        const top = b.label('for'), next = b.label('fnext'), done = b.label('fend');
+        b.emit({ op: 'loop', edge: 'begin', id });
+        b.place(top);
+        const i = b.ldx('dw', 'fp', slot), e = b.ldx('dw', 'fp', endSlot);
+        b.jmp(isSigned(t) ? 'jsge' : 'jge', i, e, done);
+        this.loopStack.push({ brk: done, cont: next });
+        this.block(s.body.statements);
+        this.loopStack.pop();
+        b.place(next);
+        const i2 = b.ldx('dw', 'fp', slot);
+        b.alu('add', i2, 1);
+        b.stx('dw', 'fp', slot, i2);
+        b.ja(top);
+        b.emit({ op: 'loop', edge: 'end', id });
+        b.place(done);
+        // endSlot stays allocated: it is below the statement mark and released with it.
+        break;
+      }
+      case 'Break': case 'Continue': {
+        const l = this.loopStack[this.loopStack.length - 1];
+        if (!l) this.fail(`${s.kind.toLowerCase()} outside of a loop`, s.span);
+        b.ja(s.kind === 'Break' ? l.brk : l.cont);
+        break;
+      }
+      case 'Return': b.ja(this.exitLabel); break;
+      case 'Delete': {
+        const m = this.scriptMap(s.map, s.span);
+        const key = this.mapKey(m, s.keys, s.span);
+        b.call(Helper.map_delete_elem, [{ map: bpfMapName(m.name) }, { fp: key }], false);
+        break;
+      }
+      case 'ForMap': this.fail('for loops over maps are not supported yet', s.span);
+    }
+    keep();
+  }
+
+  private varHigh = 0;
+  private varHighWater(): number { return this.varHigh; }
+
+  private declareVar(name: string, type: Type): number {
+    const existing = this.vars.get(name);
+    if (existing) return existing.off;
+    const off = this.b.zeroed(round8(sizeOf(type) || 8), `variable ${name}`);
+    this.varHigh = Math.max(this.varHigh, -off);
+    this.vars.set(name, { off, type });
+    return off;
+  }
+
+  private assignVar(v: ast.Variable, value: ast.Expr): void {
+    const existing = this.vars.get(v.name);
+    if (existing) return this.storeInto(existing.off, existing.type, value);
+    let t = v.type ?? value.type ?? this.typeOf(value);
+    if (isStringy(t)) {
+      // Evaluate first: the variable takes the layout of what is stored (strings at their
+      // semantic size, which covers every later assignment).
+      const src = this.memory(value);
+      if (t.kind !== 'string') t = src.type;
+      const off = this.declareVar(v.name, t);
+      this.convert(off, t, src.off, src.type);
+      return;
+    }
+    const off = this.declareVar(v.name, t);
+    this.b.stx('dw', 'fp', off, this.scalar(value));
+  }
+
+  /** Evaluate `value` into the buffer at fp+off holding a value of type `t`. */
+  private storeInto(off: number, t: Type, value: ast.Expr): void {
+    if (isStringy(t)) {
+      const src = this.memory(value);
+      this.convert(off, t, src.off, src.type);
+    } else {
+      this.b.stx('dw', 'fp', off, this.scalar(value));
+    }
+  }
+
+  /**
+   * Copy a value between two layouts of "the same" type: tuples element by element (their
+   * element types, hence offsets, may differ), strings truncated or zero-padded, integers
+   * re-stored at the destination width. `dst` must already be zeroed where it is longer.
+   */
+  private convert(dst: number, dstType: Type, src: number, srcType: Type): void {
+    const b = this.b;
+    if (dstType.kind === 'tuple' && srcType.kind === 'tuple' && dstType.elements.length === srcType.elements.length) {
+      const dl = tupleLayout(dstType.elements), sl = tupleLayout(srcType.elements);
+      dstType.elements.forEach((t, i) => this.convert(dst + dl.offsets[i], t, src + sl.offsets[i], srcType.elements[i]));
+      return;
+    }
+    if (dstType.kind === 'record' && srcType.kind === 'record' && dstType.fields.length === srcType.fields.length) {
+      const dl = tupleLayout(dstType.fields.map((f) => f.type)), sl = tupleLayout(srcType.fields.map((f) => f.type));
+      dstType.fields.forEach((f, i) => this.convert(dst + dl.offsets[i], f.type, src + sl.offsets[i], srcType.fields[i].type));
+      return;
+    }
+    if (!isStringy(dstType) && !isStringy(srcType)) {
+      const ss = Math.min(8, sizeOf(srcType)) || 8, ds = Math.min(8, sizeOf(dstType)) || 8;
+      const v = this.b.vreg();
+      b.emit({ op: 'ldx', size: SIZE_NAMES[ss] ?? 'dw', dst: v, base: 'fp', off: src, signed: isSigned(srcType) && ss < 8 });
+      b.stx(SIZE_NAMES[ds] ?? 'dw', 'fp', dst, v);
+      return;
+    }
+    this.copy(dst, src, Math.min(sizeOf(dstType), sizeOf(srcType)));
+  }
+
+  private assign(s: ast.AssignStmt): void {
+    const b = this.b;
+    const target = s.target;
+    if (target.kind === 'Variable') {
+      if (s.op === null) return this.assignVar(target, s.value);
+      const cur = this.scalar(target);
+      const rhs = this.scalar(s.value);
+      this.arith(s.op, cur, rhs, target.type ?? I64, s.span);
+      b.stx('dw', 'fp', this.declareVar(target.name, target.type ?? I64), cur);
+      return;
+    }
+    if (target.kind === 'Map' || target.kind === 'MapAccess') {
+      const mapRef = target.kind === 'Map' ? target : target.map;
+      const keys = target.kind === 'Map' ? [] : target.keys;
+      if (s.op === null && s.value.kind === 'Call' && AGGREGATES.has(s.value.name)) return this.aggregate(mapRef, keys, s.value);
+      const m = this.script.maps.get(mapRef.name) ?? this.scriptMap(mapRef, s.span, this.keyTypesOf(keys), 'value', this.valueType(s.value));
+      if (m.kind !== 'value') this.fail(`cannot assign to ${mapRef.name}: it holds ${m.kind}()`, s.span);
+      const key = this.mapKey(m, keys, s.span);
+      const val = b.zeroed(m.valueSize, 'map value');
+      if (s.op === null) this.storeInto(val, m.valueType, s.value);
+      else {
+        const cur = this.mapRead(m, key);
+        const rhs = this.scalar(s.value);
+        this.arith(s.op, cur, rhs, m.valueType, s.span);
+        b.stx('dw', 'fp', val, cur);
+      }
+      b.call(Helper.map_update_elem, [{ map: bpfMapName(m.name) }, { fp: key }, { fp: val }, { imm: BPF_ANY }], false);
+      return;
+    }
+    this.fail(`cannot assign to this expression`, target.span);
+  }
+
+  // ---- maps ----------------------------------------------------------------------------------
+
+  /** The ScriptMap for `ref`, laid out the first time it is seen from its semantic type. */
+  private scriptMap(ref: ast.MapRef, span: ast.Span, keyTypes?: Type[], kind?: ScriptMapKind, valueType?: Type, params?: bigint[]): ScriptMap {
+    const existing = this.script.maps.get(ref.name);
+    if (existing) return existing;
+    if (!kind) {
+      const t = ref.type;
+      if (t?.kind === 'aggregate') { kind = t.func; valueType = t.valueType; params = t.params; } else { kind = 'value'; valueType = t ?? I64; }
+    }
+    if (!keyTypes) {
+      const e = new MapNotYetKnownError(`${ref.name} is used but never assigned`, span);
+      if (this.script.source !== undefined) e.source = this.script.source;
+      throw e;
+    }
+    const m = layoutScriptMap(ref.name, kind, keyTypes, valueType ?? I64, params ?? []);
+    this.script.maps.set(ref.name, m);
+    return m;
+  }
+
+  /** Build a map key on the stack (zeroed, with room for a bucket when bucketed). */
+  private mapKey(m: ScriptMap, keys: ast.Expr[], span: ast.Span): number {
+    const b = this.b;
+    if (keys.length === 1 && keys[0].kind !== 'Tuple' && m.keyTypes.length > 1 && this.typeOf(keys[0]).kind === 'tuple') {
+      // `@m[$t]` with a tuple value: the same key as `@m[a, b]`.
+      const src = this.memory(keys[0]);
+      const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+      this.convert(off, { kind: 'tuple', elements: m.keyTypes }, src.off, src.type);
+      return off;
+    }
+    const flat = keys.length === 1 && keys[0].kind === 'Tuple' ? keys[0].elements : keys;
+    if (flat.length !== m.keyTypes.length) this.fail(`${m.name} is used with ${flat.length} keys here but ${m.keyTypes.length} elsewhere`, span);
+    const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+    flat.forEach((k, i) => {
+      const t = m.keyTypes[i];
+      const at = off + m.keyOffsets[i];
+      if (isStringy(t)) {
+        // comm fills its 16 bytes in place: no temporary and no copy.
+        if ((k.kind === 'Builtin' || (k.kind === 'Call' && k.args.length === 0)) && k.name === 'comm' && t.kind === 'string' && t.size >= 16) {
+          b.call(Helper.get_current_comm, [{ fp: at }, { imm: 16 }], false);
+          return;
+        }
+        // So is str(): the key is already zeroed past the string.
+        if (k.kind === 'Call' && k.name === 'str' && t.kind === 'string' && k.args[0]?.kind !== 'PositionalParam' && !isStringy(this.typeOf(k.args[0]))) {
+          this.strCall(k, { off: at, size: t.size });
+          return;
+        }
+        const src = this.memory(k);
+        this.convert(at, t, src.off, src.type);
+      } else {
+        b.stx(SIZE_NAMES[sizeOf(t)] ?? 'dw', 'fp', at, this.scalar(k));
+      }
+    });
+    return off;
+  }
+
+  private keyTypesOf(keys: ast.Expr[]): Type[] {
+    if (keys.length === 1 && keys[0].kind !== 'Tuple') {
+      const t = this.typeOf(keys[0]);
+      if (t.kind === 'tuple') return t.elements.map((x) => (x.kind === 'int' && x.literal !== undefined ? I64 : x.kind === 'string' ? strType(Math.max(x.size, this.script.strlen)) : x));
+    }
+    const flat = keys.length === 1 && keys[0].kind === 'Tuple' ? keys[0].elements : keys;
+    return flat.map((k) => this.keyType(k));
+  }
+  private keyType(k: ast.Expr): Type {
+    const t = this.typeOf(k);
+    if (t.kind === 'int') return t.literal !== undefined ? I64 : t;
+    if (t.kind === 'bool') return { kind: 'int', bits: 8, signed: false };
+    // A literal fixes the layout for every later key, which may be longer (comm, str()).
+    if (t.kind === 'string') return k.kind === 'String' ? strType(Math.max(t.size, this.script.strlen)) : t;
+    return t;
+  }
+
+  /** The stored type of a value assigned to a map: integers widen to 64 bits as in bpftrace. */
+  private valueType(v: ast.Expr): Type {
+    const t = this.typeOf(v);
+    if (t.kind === 'int') return t.literal !== undefined ? I64 : { kind: 'int', bits: 64, signed: t.signed };
+    if (t.kind === 'string') return strType(Math.max(t.size, this.script.strlen));
+    return t;
+  }
+
+  /** Load an integer map value (0 when the key is missing). */
+  private mapRead(m: ScriptMap, key: number): VReg {
+    const b = this.b;
+    const out = b.const(0, 'mapval');
+    const p = b.call(Helper.map_lookup_elem, [{ map: bpfMapName(m.name) }, { fp: key }])!;
+    const miss = b.label('miss');
+    b.jmp('jeq', p, 0, miss);
+    const size = sizeOf(m.valueType);
+    const v = b.ldx(SIZE_NAMES[size] ?? 'dw', p, 0);
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: v });
+    b.place(miss);
+    return out;
+  }
+
+  private aggregate(ref: ast.MapRef, keys: ast.Expr[], call: ast.CallExpr): void {
+    const b = this.b;
+    const fn = call.name as ScriptMapKind;
+    const argT = call.args[0] ? this.typeOf(call.args[0]) : U64;
+    const params = fn === 'hist' ? [call.args[1] ? this.constInt(call.args[1]) : 0n]
+      : fn === 'lhist' ? call.args.slice(1, 4).map((a) => this.constInt(a)) : [];
+    if (fn === 'lhist' && params.length !== 3) this.fail('lhist() takes (value, min, max, step)', call.span);
+    if (fn === 'lhist' && params[2] <= 0n) this.fail('lhist() step must be positive', call.args[3].span);
+    if (fn === 'hist' && (params[0] < 0n || params[0] > 5n)) this.fail('hist() bits must be between 0 and 5', call.args[1].span);
+    const m = this.scriptMap(ref, call.span, this.keyTypesOf(keys), fn, fn === 'count' ? U64 : (argT.kind === 'int' && argT.literal !== undefined ? I64 : argT), params);
+    if (m.kind !== fn) this.fail(`${ref.name} already holds ${m.kind}(), cannot use ${fn}() on it`, call.span);
+    const key = this.mapKey(m, keys, call.span);
+    const value = fn === 'count' ? undefined : this.scalar(call.args[0]);
+    if (fn === 'hist' || fn === 'lhist') {
+      const bucket = fn === 'hist' ? this.log2Bucket(value!, Number(params[0])) : this.linearBucket(value!, params[0], params[1], params[2]);
+      b.stx('dw', 'fp', key + m.keySize, bucket);
+    }
+    const map = bpfMapName(m.name);
+    const p = b.call(Helper.map_lookup_elem, [{ map }, { fp: key }])!;
+    const init = b.label('init'), done = b.label('done');
+    b.jmp('jeq', p, 0, init);
+    // Per-CPU value: no other CPU touches it, so plain read-modify-write is safe.
+    const add = (off: number, v: VReg | number): void => {
+      const cur = b.ldx('dw', p, off);
+      b.alu('add', cur, v);
+      b.stx('dw', p, off, cur);
+    };
+    switch (fn) {
+      case 'count': case 'hist': case 'lhist': add(0, 1); break;
+      case 'sum': add(0, value!); break;
+      case 'avg': case 'stats': add(0, value!); add(8, 1); break;
+      case 'min': case 'max': {
+        const cur = b.ldx('dw', p, 0);
+        const set = b.ldx('dw', p, 8);
+        const write = b.label('mm');
+        b.jmp('jeq', set, 0, write);
+        const signed = m.signed;
+        // Keep the current value unless the new one is better.
+        const keepCur: JmpName = fn === 'min' ? (signed ? 'jsle' : 'jle') : (signed ? 'jsge' : 'jge');
+        b.jmp(keepCur, cur, value!, done);
+        b.place(write);
+        b.stx('dw', p, 0, value!);
+        b.st('dw', p, 8, 1);
+        break;
+      }
+    }
+    b.ja(done);
+    b.place(init);
+    const val = b.zeroed(m.valueSize, 'aggregate value');
+    switch (fn) {
+      case 'count': case 'hist': case 'lhist': b.st('dw', 'fp', val, 1); break;
+      case 'sum': b.stx('dw', 'fp', val, value!); break;
+      case 'avg': case 'stats': b.stx('dw', 'fp', val, value!); b.st('dw', 'fp', val + 8, 1); break;
+      case 'min': case 'max': b.stx('dw', 'fp', val, value!); b.st('dw', 'fp', val + 8, 1); break;
+    }
+    b.call(Helper.map_update_elem, [{ map }, { fp: key }, { fp: val }, { imm: BPF_ANY }], false);
+    b.place(done);
+  }
+
+  /**
+   * bpftrace's log2 slot with 2^k sub-buckets (output/histogram.ts log2Slot is the reference):
+   * 0 for negatives, n+1 below 2^(k+1), else ((p-k+1) << k) + ((n >> (p-k)) - 2^k) + 1 where
+   * p = floor(log2 n), found by binary search over shifts.
+   */
+  private log2Bucket(value: VReg, k: number): VReg {
+    const b = this.b;
+    const out = b.const(0, 'slot');
+    const done = b.label('h');
+    b.jmp('jslt', value, 0, done);
+    const small = b.label('h');
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: value });
+    b.alu('add', out, 1);
+    b.jmp('jlt', value, 2 ** (k + 1), done);
+    const n = b.mov(value, 'n');
+    const p = b.const(0, 'p');
+    for (const shift of [32, 16, 8, 4, 2, 1]) {
+      const t = b.mov(n);
+      b.alu('rsh', t, shift);
+      const skip = b.label('h');
+      b.jmp('jeq', t, 0, skip);
+      b.emit({ op: 'alu', wide: true, alu: 'mov', dst: n, src: t });
+      b.alu('add', p, shift);
+      b.place(skip);
+    }
+    // p >= k+1 here, so the shift p-k is at least 1.
+    const sh = b.mov(p);
+    b.alu('sub', sh, k);
+    const sub = b.mov(value);
+    b.alu('rsh', sub, sh);
+    b.alu('sub', sub, 2 ** k);
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: sh });
+    b.alu('add', out, 1);
+    b.alu('lsh', out, k);
+    b.alu('add', out, sub);
+    b.alu('add', out, 1);
+    b.place(small);
+    b.place(done);
+    return out;
+  }
+
+  /** lhist slot: 0 below min, (v-min)/step+1 inside, (max-min)/step+1 at or above max. */
+  private linearBucket(value: VReg, min: bigint, max: bigint, step: bigint): VReg {
+    const b = this.b;
+    const buckets = (max - min) / step;
+    const out = b.const(0, 'slot');
+    const done = b.label('lh');
+    const lo = b.const(min), hi = b.const(max);
+    b.jmp('jslt', value, lo, done);
+    b.emit({ op: 'const', dst: out, value: buckets + 1n });
+    b.jmp('jsge', value, hi, done);
+    const t = b.mov(value);
+    b.alu('sub', t, lo);
+    const s = b.const(step);
+    b.alu('div', t, s);
+    b.alu('add', t, 1);
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: t });
+    b.place(done);
+    return out;
+  }
+
+  // ---- effects: function calls used as statements --------------------------------------------
+
+  private effect(e: ast.Expr): void {
+    if (e.kind === 'Call') {
+      switch (e.name) {
+        case 'printf': return this.printf(e);
+        case 'print': return this.print(e);
+        case 'exit': {
+          const code = e.args[0] ? Number(this.constInt(e.args[0])) : 0;
+          this.record(() => ({ kind: 'exit', code }), []);
+          this.b.ja(this.exitLabel);
+          return;
+        }
+        case 'join': return this.join(e);
+        case 'clear': case 'zero': {
+          const ref = e.args[0];
+          if (ref?.kind !== 'Map') this.fail(`${e.name}() takes a map`, e.span);
+          this.record(() => ({ kind: e.name as 'clear' | 'zero', map: ref.name }), []);
+          return;
+        }
+        case 'time': {
+          const fmt = e.args[0];
+          const format = fmt ? (fmt.kind === 'String' ? fmt.value : this.fail('time() takes a string literal', fmt.span)) : '%H:%M:%S\n';
+          this.record(() => ({ kind: 'time', format }), []);
+          return;
+        }
+        case 'delete': {
+          const a = e.args[0];
+          const ref = a?.kind === 'MapAccess' ? a.map : a?.kind === 'Map' ? a : undefined;
+          if (!ref) this.fail('delete() takes a map element', e.span);
+          const keys = a.kind === 'MapAccess' ? a.keys : e.args.slice(1);
+          const m = this.scriptMap(ref, e.span);
+          const key = this.mapKey(m, keys, e.span);
+          this.b.call(Helper.map_delete_elem, [{ map: bpfMapName(m.name) }, { fp: key }], false);
+          return;
+        }
+        default: break;
+      }
+    }
+    if (e.kind === 'Update') { this.scalar(e); return; }
+    // Any other expression: evaluate for side effects, discard the value.
+    if (isStringy(this.typeOf(e))) this.memory(e); else this.scalar(e);
+  }
+
+  private printf(e: ast.CallExpr): void {
+    const fmt = e.args[0];
+    if (fmt?.kind !== 'String') this.fail('printf() takes a string literal format', e.span);
+    this.record((fields, size) => ({ kind: 'printf', format: fmt.value, fields, size }), e.args.slice(1));
+  }
+
+  private print(e: ast.CallExpr): void {
+    const a = e.args[0];
+    if (a?.kind === 'Map') {
+      const top = e.args[1] ? Number(this.constInt(e.args[1])) : undefined;
+      const div = e.args[2] ? Number(this.constInt(e.args[2])) : undefined;
+      this.record(() => ({ kind: 'print', map: a.name, top, div }), []);
+      return;
+    }
+    if (!a) this.fail('print() takes an argument', e.span);
+    this.record((fields, size) => ({ kind: 'printValue', field: fields[0], size }), [a]);
+  }
+
+  /**
+   * join(argv[, delim]): up to 16 strings from a user array of string pointers, built straight
+   * in the ring buffer (ringbuf_reserve) since 16 strings do not fit the 512-byte stack.
+   */
+  private join(e: ast.CallExpr): void {
+    const b = this.b;
+    const MAX = 16, size = this.script.strlen;
+    const delim = e.args[1] ? (e.args[1].kind === 'String' ? e.args[1].value : this.fail('join() delimiter must be a string literal', e.args[1].span)) : ' ';
+    const id = this.script.records.add({ kind: 'join', delimiter: delim, count: MAX, argSize: size });
+    const total = 16 + MAX * size;
+    const argv = this.scalar(e.args[0]);
+    const rec = b.call(Helper.ringbuf_reserve, [{ map: RINGBUF_MAP }, { imm: total }, { imm: 0 }])!;
+    const skip = b.label('jskip'), submit = b.label('jsub');
+    b.jmp('jeq', rec, 0, skip);
+    b.stx('dw', rec, 0, b.const(id));
+    b.st('dw', rec, 8, 0);
+    const tmp = b.frame.alloc(8, b.loc, 'join pointer');
+    for (let i = 0; i < MAX; i++) {
+      const src = b.mov(argv);
+      b.alu('add', src, 8 * i);
+      b.call(Helper.probe_read_user, [{ fp: tmp }, { imm: 8 }, src], false);
+      const ptr = b.ldx('dw', 'fp', tmp);
+      b.jmp('jeq', ptr, 0, submit);
+      const dst = b.mov(rec);
+      b.alu('add', dst, 16 + i * size);
+      b.call(Helper.probe_read_user_str, [dst, { imm: size }, ptr], false);
+      b.st('dw', rec, 8, i + 1);
+    }
+    b.place(submit);
+    b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+    const sent = b.label('jsent');
+    b.ja(sent);
+    b.place(skip);
+    this.countLost(b.const(1));
+    b.place(sent);
+  }
+
+  /** When a ring buffer write failed (`result` != 0), count it in this CPU's lost counter. */
+  private countLost(result: VReg): void {
+    const b = this.b;
+    const ok = b.label('sent');
+    b.jmp('jeq', result, 0, ok);
+    const key = b.zeroed(4, 'key');
+    const p = b.call(Helper.map_lookup_elem, [{ map: LOST_MAP }, { fp: key }])!;
+    b.jmp('jeq', p, 0, ok);
+    const n = b.ldx('dw', p, 0);
+    b.alu('add', n, 1);
+    b.stx('dw', p, 0, n);
+    b.place(ok);
+  }
+
+  /** The type a record carries for an integer argument: registers are 64-bit. */
+  private recordIntType(a: ast.Expr, t: Type): Type {
+    if (t.kind !== 'int') return t;
+    // Arithmetic and variables hold full 64-bit values whatever width inference gave them.
+    const direct = a.kind === 'Builtin' || a.kind === 'FieldAccess' || a.kind === 'Cast' || a.kind === 'Call';
+    return t.literal !== undefined || !direct ? { kind: 'int', bits: 64, signed: t.signed } : { kind: 'int', bits: t.bits, signed: t.signed };
+  }
+
+  /**
+   * Emit a ring-buffer record: the id, then each argument at its field offset. String-like
+   * arguments are evaluated first so the record layout follows what they really are.
+   */
+  private record(make: (fields: RecordField[], size: number) => Parameters<RecordTable['add']>[0], args: ast.Expr[]): void {
+    const b = this.b;
+    // str() of a pointer can be read straight into the record; everything else string-like is
+    // evaluated to the stack first, so the layout follows what it really is.
+    const direct = (a: ast.Expr): boolean => a.kind === 'Call' && a.name === 'str' && a.args[0] !== undefined && a.args[0].kind !== 'PositionalParam' && !isStringy(this.typeOf(a.args[0]));
+    const vals = args.map((a) => {
+      const t = this.typeOf(a);
+      if (direct(a)) return { a, str: this.strCallSize(a as ast.CallExpr) };
+      return isStringy(t) ? { a, mem: this.memory(a) } : { a, type: this.recordIntType(a, t) };
+    });
+    const fields: RecordField[] = [];
+    let off = RECORD_HEADER;
+    for (const v of vals) {
+      const type = v.str !== undefined ? strType(v.str) : v.mem ? v.mem.type : v.type!;
+      const a = v.a;
+      const format = a.kind === 'Call' && a.name === 'strftime' && a.args[0]?.kind === 'String' ? a.args[0].value : undefined;
+      fields.push(format !== undefined ? { type, offset: off, format } : { type, offset: off });
+      off += round8(v.str !== undefined || v.mem ? sizeOf(type) : 8);
+    }
+    const spec = make(fields, off);
+    const id = this.script.records.add(spec);
+    if (vals.some((v) => v.str !== undefined) && off > RESERVE_THRESHOLD) {
+      // Big records with strings are built in the ring buffer itself (bpf_ringbuf_reserve), so
+      // they do not compete for the 512-byte stack.
+      const rec = b.call(Helper.ringbuf_reserve, [{ map: RINGBUF_MAP }, { imm: off }, { imm: 0 }])!;
+      const full = b.label('rfull'), done = b.label('rdone');
+      b.jmp('jeq', rec, 0, full);
+      b.stx('dw', rec, 0, b.const(id));
+      vals.forEach((v, i) => {
+        const f = fields[i];
+        if (v.str !== undefined) {
+          for (let o = 0; o < round8(v.str); o += 8) b.st('dw', rec, f.offset + o, 0);
+          const dst = b.mov(rec);
+          b.alu('add', dst, f.offset);
+          this.strCall(v.a as ast.CallExpr, { off: 0, size: v.str, base: dst });
+        } else if (v.mem) {
+          const size = round8(sizeOf(f.type));
+          for (let o = 0; o < size; o += 8) b.stx('dw', rec, f.offset + o, b.ldx('dw', 'fp', v.mem.off + o));
+        } else b.stx('dw', rec, f.offset, this.scalar(v.a));
+      });
+      b.call(Helper.ringbuf_submit, [rec, { imm: 0 }], false);
+      b.ja(done);
+      b.place(full);
+      this.countLost(b.const(1));
+      b.place(done);
+      return;
+    }
+    const strs = vals.map((v) => (v.str !== undefined ? this.memory(v.a) : undefined));
+    const buf = b.frame.alloc(off, b.loc, 'output record');
+    b.stx('dw', 'fp', buf, b.const(id));
+    vals.forEach((v, i) => {
+      const f = fields[i];
+      const mem = v.mem ?? strs[i];
+      if (mem) this.copy(buf + f.offset, mem.off, Math.min(round8(sizeOf(f.type)), round8(sizeOf(mem.type))));
+      else b.stx('dw', 'fp', buf + f.offset, this.scalar(v.a));
+    });
+    const r = b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }])!;
+    this.countLost(r);
+  }
+
+
+  // ---- expressions: scalars ------------------------------------------------------------------
+
+  /** Evaluate an integer/bool/pointer expression into a fresh virtual register. */
+  scalar(e: ast.Expr): VReg {
+    // Each instruction carries the innermost expression it computes, for -d and verifier errors.
+    const saved = this.b.loc;
+    this.at(e.span);
+    try { return this.scalarAt(e); } finally { this.b.loc = saved; }
+  }
+
+  private scalarAt(e: ast.Expr): VReg {
+    const b = this.b;
+    switch (e.kind) {
+      case 'Integer': return b.const(e.value);
+      case 'Boolean': return b.const(e.value ? 1 : 0);
+      case 'PositionalParam': {
+        const p = this.script.positional[e.index - 1];
+        if (p === undefined) return b.const(0);
+        if (!/^-?(0x[0-9a-f]+|\d+)$/i.test(p)) this.fail(`$${e.index} is not a number: ${p}`, e.span);
+        return b.const(BigInt(p));
+      }
+      case 'ParamCount': return b.const(this.script.positional.length);
+      case 'Builtin': return this.builtin(e.name, e);
+      case 'Call': return this.callScalar(e);
+      case 'Variable': {
+        const v = this.vars.get(e.name);
+        if (!v) this.fail(`undefined variable ${e.name}`, e.span);
+        return b.ldx('dw', 'fp', v.off, e.name.slice(1));
+      }
+      case 'Map': case 'MapAccess': {
+        const ref = e.kind === 'Map' ? e : e.map;
+        const m = this.scriptMap(ref, e.span);
+        if (m.kind !== 'value') this.fail(`reading ${ref.name} in a probe is not supported: it holds ${m.kind}()`, e.span);
+        return this.mapRead(m, this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span));
+      }
+      case 'Binary': return this.binary(e);
+      case 'Unary': {
+        if (e.op === '*' || e.op === '&') this.fail(`pointer ${e.op === '*' ? 'dereference' : 'address-of'} is not supported yet`, e.span);
+        const v = this.scalar(e.operand);
+        if (e.op === '-') b.emit({ op: 'neg', dst: v });
+        else if (e.op === '~') b.alu('xor', v, -1);
+        else if (e.op === '!') return this.bool(v, 'jeq');
+        return v;
+      }
+      case 'Update': return this.update(e);
+      case 'Ternary': {
+        const out = b.vreg('sel');
+        const elseL = b.label('t'), end = b.label('t');
+        const c = this.scalar(e.cond);
+        b.jmp('jeq', c, 0, elseL);
+        b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: this.scalar(e.then) });
+        b.ja(end);
+        b.place(elseL);
+        b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: this.scalar(e.else) });
+        b.place(end);
+        return out;
+      }
+      case 'Cast': {
+        const v = this.scalar(e.expr);
+        const t = e.type;
+        if (t?.kind === 'int' && t.bits < 64) this.truncate(v, t.bits, t.signed);
+        return v;
+      }
+      case 'FieldAccess': return this.field(e);
+      case 'Index': case 'TupleIndex': {
+        if (e.kind === 'Index' && this.typeOf(e.expr).kind !== 'tuple') this.fail('indexing arrays and pointers is not supported yet', e.span);
+        const el = e.kind === 'Index' ? this.tupleElement({ kind: 'TupleIndex', expr: e.expr, index: Number(this.constInt(e.index)), span: e.span }) : this.tupleElement(e);
+        const size = sizeOf(el.type);
+        const v = b.vreg();
+        b.emit({ op: 'ldx', size: SIZE_NAMES[size] ?? 'dw', dst: v, base: 'fp', off: el.off, signed: isSigned(el.type) && size < 8 });
+        return v;
+      }
+      case 'Sizeof': return b.const(e.type?.kind === 'int' && e.type.literal !== undefined ? e.type.literal : 0);
+      case 'BlockExpr': {
+        this.block(e.statements);
+        return e.value ? this.scalar(e.value) : b.const(0);
+      }
+      default: return this.fail(`${e.kind} expressions are not supported here`, e.span);
+    }
+  }
+
+  private truncate(v: VReg, bits: number, signed: boolean): void {
+    const b = this.b;
+    if (bits >= 64) return;
+    b.alu('lsh', v, 64 - bits);
+    b.alu(signed ? 'arsh' : 'rsh', v, 64 - bits);
+  }
+
+  /** 0/1 from a comparison of v against 0. */
+  private bool(v: VReg, cond: JmpName): VReg {
+    const b = this.b;
+    const out = b.const(1);
+    const yes = b.label('b');
+    b.jmp(cond, v, 0, yes);
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: 0 });
+    b.place(yes);
+    return out;
+  }
+
+  private binary(e: ast.BinaryExpr): VReg {
+    const b = this.b;
+    if (e.op === '&&' || e.op === '||') {
+      const out = b.const(e.op === '&&' ? 0 : 1);
+      const end = b.label('sc');
+      const l = this.scalar(e.left);
+      b.jmp(e.op === '&&' ? 'jeq' : 'jne', l, 0, end);
+      const r = this.scalar(e.right);
+      b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: 0 });
+      b.jmp('jeq', r, 0, end);
+      b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: 1 });
+      b.place(end);
+      return out;
+    }
+    const lt = this.typeOf(e.left), rt = this.typeOf(e.right);
+    if ((e.op === '==' || e.op === '!=') && (lt.kind === 'string' || rt.kind === 'string')) return this.strEq(e, e.op === '!=');
+    const l = this.scalar(e.left);
+    const r = this.scalar(e.right);
+    const signed = comparisonSigned(lt, rt);
+    const cmp: Partial<Record<ast.BinaryOp, JmpName>> = {
+      '==': 'jeq', '!=': 'jne', '<': signed ? 'jslt' : 'jlt', '<=': signed ? 'jsle' : 'jle', '>': signed ? 'jsgt' : 'jgt', '>=': signed ? 'jsge' : 'jge',
+    };
+    const c = cmp[e.op];
+    if (c) {
+      const out = b.const(1);
+      const yes = b.label('c');
+      b.jmp(c, l, r, yes);
+      b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: 0 });
+      b.place(yes);
+      return out;
+    }
+    this.arith(e.op, l, r, e.type ?? (signed ? I64 : U64), e.span);
+    return l;
+  }
+
+  /** dst = dst OP src with the signedness of `t`. */
+  private arith(op: ast.BinaryOp, dst: VReg, src: VReg, t: Type, span: ast.Span): void {
+    const b = this.b;
+    const signed = isSigned(t);
+    switch (op) {
+      case '+': b.alu('add', dst, src); break;
+      case '-': b.alu('sub', dst, src); break;
+      case '*': b.alu('mul', dst, src); break;
+      case '/': case '%': {
+        // Unsigned, as bpftrace divides (it warns about signed operands); x/0 is 0 in BPF.
+        b.emit({ op: 'alu', wide: true, alu: op === '/' ? 'div' : 'mod', dst, src });
+        break;
+      }
+      case '&': b.alu('and', dst, src); break;
+      case '|': b.alu('or', dst, src); break;
+      case '^': b.alu('xor', dst, src); break;
+      case '<<': b.alu('lsh', dst, src); break;
+      case '>>': b.alu(signed ? 'arsh' : 'rsh', dst, src); break;
+      default: this.fail(`operator ${op} cannot be used here`, span);
+    }
+  }
+
+  private update(e: ast.UpdateExpr): VReg {
+    const b = this.b;
+    const t = e.target;
+    const delta = e.op === '++' ? 1 : -1;
+    if (t.kind === 'Variable') {
+      const off = this.declareVar(t.name, t.type ?? I64);
+      const old = b.ldx('dw', 'fp', off);
+      const nv = b.mov(old);
+      b.alu('add', nv, delta);
+      b.stx('dw', 'fp', off, nv);
+      return e.prefix ? nv : old;
+    }
+    if (t.kind === 'Map' || t.kind === 'MapAccess') {
+      const ref = t.kind === 'Map' ? t : t.map;
+      const keys = t.kind === 'Map' ? [] : t.keys;
+      const m = this.script.maps.get(ref.name) ?? this.scriptMap(ref, e.span, this.keyTypesOf(keys), 'value', I64);
+      const key = this.mapKey(m, keys, e.span);
+      const old = this.mapRead(m, key);
+      const nv = b.mov(old);
+      b.alu('add', nv, delta);
+      const val = b.zeroed(m.valueSize, 'map value');
+      b.stx('dw', 'fp', val, nv);
+      b.call(Helper.map_update_elem, [{ map: bpfMapName(m.name) }, { fp: key }, { fp: val }, { imm: BPF_ANY }], false);
+      return e.prefix ? nv : old;
+    }
+    return this.fail('++/-- needs a variable or map', e.span);
+  }
+
+  private builtin(name: string, e: ast.Expr): VReg {
+    const b = this.b;
+    switch (name) {
+      case 'pid': { const v = b.call(Helper.get_current_pid_tgid, [])!; b.alu('rsh', v, 32); return v; }
+      case 'tid': { const v = b.call(Helper.get_current_pid_tgid, [])!; b.emit({ op: 'alu', wide: false, alu: 'mov', dst: v, src: v }); return v; }
+      case 'uid': { const v = b.call(Helper.get_current_uid_gid, [])!; b.emit({ op: 'alu', wide: false, alu: 'mov', dst: v, src: v }); return v; }
+      case 'gid': { const v = b.call(Helper.get_current_uid_gid, [])!; b.alu('rsh', v, 32); return v; }
+      case 'nsecs': return b.call(Helper.ktime_get_ns, [])!;
+      case 'elapsed': {
+        const now = b.call(Helper.ktime_get_ns, [])!;
+        const g = b.vreg('globals');
+        b.emit({ op: 'ldmap', dst: g, map: GLOBALS_MAP });
+        // The start time lives in an array map; look it up rather than using direct value
+        // access so the program also loads where map-value pseudo loads are unavailable.
+        const k = b.zeroed(8, 'key');
+        const p = b.call(Helper.map_lookup_elem, [g, { fp: k }])!;
+        const miss = b.label('el');
+        b.jmp('jeq', p, 0, miss);
+        const start = b.ldx('dw', p, 0);
+        b.alu('sub', now, start);
+        b.place(miss);
+        return now;
+      }
+      case 'cpu': return b.call(Helper.get_smp_processor_id, [])!;
+      case 'ncpus': return b.const(this.script.ncpus);
+      case 'rand': return b.call(Helper.get_prandom_u32, [])!;
+      case 'cgroup': return b.call(Helper.get_current_cgroup_id, [])!;
+      case 'arg0': case 'arg1': case 'arg2': case 'arg3': case 'arg4': case 'arg5': case 'retval': {
+        if (this.instance.progType !== PROG_TYPE_KPROBE) return this.fail(`builtin ${name} is not available in ${this.instance.name}`, e.span);
+        const off = name === 'retval' ? PT_REGS_RAX : PT_REGS_ARGS[Number(name.slice(3))];
+        return b.ldx('dw', this.ctx!, off, name);
+      }
+      case 'probe': {
+        let id = this.script.probeNames.indexOf(this.instance.name);
+        if (id < 0) id = this.script.probeNames.push(this.instance.name) - 1;
+        return b.const(id);
+      }
+      default: return this.fail(`builtin ${name} is not supported${e.type ? ` as ${typeName(e.type)}` : ''} here`, e.span);
+    }
+  }
+
+  private callScalar(e: ast.CallExpr): VReg {
+    switch (e.name) {
+      case 'pid': case 'tid': case 'uid': case 'gid': case 'nsecs': case 'elapsed': case 'cpu': case 'ncpus': case 'rand': case 'cgroup':
+        return this.builtin(e.name, e);
+      case 'has_key': {
+        const ref = e.args[0];
+        if (ref?.kind !== 'Map') this.fail('has_key() takes a map', e.span);
+        const m = this.scriptMap(ref, e.span);
+        const key = this.mapKey(m, e.args.slice(1), e.span);
+        const p = this.b.call(Helper.map_lookup_elem, [{ map: bpfMapName(m.name) }, { fp: key }])!;
+        return this.bool(p, 'jne');
+      }
+      case 'strncmp': {
+        const n = Number(this.constInt(e.args[2]));
+        return this.strCompare(e.args[0], e.args[1], n, true);
+      }
+      default: return this.fail(`function ${e.name}() is not supported here`, e.span);
+    }
+  }
+
+  /** `args.NAME` for tracepoints: a load from the trace record at the field's offset. */
+  private field(e: ast.FieldAccess): VReg {
+    const b = this.b;
+    if (this.typeOf(e.expr).kind === 'record') {
+      const el = this.recordField(e);
+      const size = sizeOf(el.type);
+      const v = b.vreg();
+      b.emit({ op: 'ldx', size: SIZE_NAMES[size] ?? 'dw', dst: v, base: 'fp', off: el.off, signed: isSigned(el.type) && size < 8 });
+      return v;
+    }
+    const f = this.argField(e);
+    if (f.arrayLength !== undefined || f.dataLoc) this.fail(`args.${f.name} is not an integer; use str()`, e.span);
+    const size = f.size as 1 | 2 | 4 | 8;
+    const v = b.ldx(SIZE_NAMES[size] ?? 'dw', this.ctx!, f.offset, f.name);
+    if (f.signed && size < 8) this.truncate(v, size * 8, true);
+    return v;
+  }
+
+  private argField(e: ast.FieldAccess): NonNullable<ProbeInstance['args']>[number] {
+    if (e.expr.kind !== 'Builtin' || e.expr.name !== 'args') this.fail('only args.FIELD is supported for field access', e.span);
+    const fields = this.instance.args;
+    if (!fields) this.fail(`${this.instance.name} has no args`, e.span);
+    const f = fields.find((x) => x.name === e.field);
+    if (!f) this.fail(`${this.instance.name} has no argument named ${e.field}`, e.fieldSpan);
+    return f;
+  }
+
+  // ---- expressions in memory: strings, tuples ------------------------------------------------
+
+  /** Evaluate a string/tuple expression into a stack buffer. */
+  memory(e: ast.Expr): { off: number; type: Type } {
+    const saved = this.b.loc;
+    this.at(e.span);
+    try { return this.memoryAt(e); } finally { this.b.loc = saved; }
+  }
+
+  private memoryAt(e: ast.Expr): { off: number; type: Type } {
+    const b = this.b;
+    const t = this.typeOf(e);
+    switch (e.kind) {
+      case 'String': {
+        const bytes = Buffer.from(e.value, 'latin1');
+        const size = bytes.length + 1;
+        const off = b.frame.alloc(size, b.loc, 'string');
+        for (let i = 0; i < round8(size); i += 8) {
+          let w = 0n;
+          for (let j = 7; j >= 0; j--) w = (w << 8n) | BigInt(bytes[i + j] ?? 0);
+          if (w === 0n) b.st('dw', 'fp', off + i, 0);
+          else if (BigInt.asIntN(64, w) >= -(2n ** 31n) && BigInt.asIntN(64, w) < 2n ** 31n) b.st('dw', 'fp', off + i, Number(BigInt.asIntN(64, w)));
+          else b.stx('dw', 'fp', off + i, b.const(w));
+        }
+        return { off, type: strType(size) };
+      }
+      case 'Builtin': case 'Call': {
+        const name = e.name;
+        if (name === 'comm') {
+          const off = b.zeroed(16, 'comm');
+          b.call(Helper.get_current_comm, [{ fp: off }, { imm: 16 }], false);
+          return { off, type: strType(16) };
+        }
+        if (name === 'probe') return this.memory({ kind: 'String', value: this.instance.name, span: e.span });
+        if (name === 'func' && (this.instance.attach.kind === 'uprobe' || this.instance.attach.kind === 'uretprobe')) {
+          return this.memory({ kind: 'String', value: this.instance.attach.symbol, span: e.span });
+        }
+        if (e.kind === 'Call' && name === 'str') return this.strCall(e);
+        if (e.kind === 'Call' && name === 'ntop' && e.args.length === 1) {
+          // { u64 family; u8 addr[16] }: an integer is an IPv4 address in network byte order.
+          const off = b.zeroed(24, 'inet');
+          const t = this.typeOf(e.args[0]);
+          if (t.kind === 'array' && (t.length === 4 || t.length === 16)) {
+            const src = this.memory(e.args[0]);
+            b.st('dw', 'fp', off, t.length === 4 ? 2 : 10);
+            this.copy(off + 8, src.off, t.length);
+          } else {
+            b.st('dw', 'fp', off, 2);
+            b.stx('w', 'fp', off + 8, this.scalar(e.args[0]));
+          }
+          return { off, type: { kind: 'special', name: 'inet', size: 24 } };
+        }
+        if (e.kind === 'Call' && name === 'buf') {
+          // Its u32 length, then the data (the buffer type is size + 4 bytes).
+          const t = this.typeOf(e);
+          const size = t.kind === 'buffer' ? t.size : 64;
+          const off = b.zeroed(size + 4, 'buffer');
+          const a = e.args[0];
+          const at = this.typeOf(a);
+          if (isStringy(at)) {
+            const src = this.memory(a);
+            this.copy(off + 4, src.off, Math.min(size, sizeOf(src.type)));
+          } else {
+            const fromArgs = a.kind === 'FieldAccess' && a.expr.kind === 'Builtin' && a.expr.name === 'args';
+            const user = (fromArgs && this.instance.argsAddrSpace === 'user') || (at.kind === 'pointer' && at.addrSpace === 'user');
+            b.call(user ? Helper.probe_read_user : Helper.probe_read_kernel, [{ fp: off + 4 }, { imm: size }, this.scalar(a)], false);
+          }
+          b.st('w', 'fp', off, size);
+          return { off, type: { kind: 'buffer', size } };
+        }
+        if (e.kind === 'Call' && name === 'strftime') {
+          // Userspace formats it: the record carries the nanoseconds (the format is in the spec).
+          const off = b.zeroed(16, 'timestamp');
+          b.stx('dw', 'fp', off, this.scalar(e.args[1]));
+          return { off, type: { kind: 'special', name: 'timestamp', size: 16 } };
+        }
+        break;
+      }
+      case 'Record': {
+        const parts = e.fields.map((f) => {
+          const t = this.typeOf(f.value);
+          if (isStringy(t)) return { f, mem: this.memory(f.value), type: undefined as Type | undefined };
+          return { f, mem: undefined, type: (t.kind === 'int' ? (t.literal !== undefined ? I64 : t) : t.kind === 'bool' ? t : I64) as Type };
+        });
+        const fields = parts.map((p) => ({ name: p.f.name, type: p.mem ? p.mem.type : p.type! }));
+        const layout = tupleLayout(fields.map((f) => f.type));
+        const off = b.zeroed(layout.size, 'record');
+        parts.forEach((p, i) => {
+          const at = off + layout.offsets[i];
+          if (p.mem) this.convert(at, fields[i].type, p.mem.off, p.mem.type);
+          else b.stx(SIZE_NAMES[sizeOf(fields[i].type)] ?? 'dw', 'fp', at, this.scalar(p.f.value));
+        });
+        return { off, type: { kind: 'record', fields } };
+      }
+      case 'Variable': {
+        const v = this.vars.get(e.name);
+        if (!v) this.fail(`undefined variable ${e.name}`, e.span);
+        return { off: v.off, type: v.type };
+      }
+      case 'Map': case 'MapAccess': {
+        const ref = e.kind === 'Map' ? e : e.map;
+        const m = this.scriptMap(ref, e.span);
+        const key = this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span);
+        const off = b.zeroed(m.valueSize, 'map value');
+        const p = b.call(Helper.map_lookup_elem, [{ map: bpfMapName(m.name) }, { fp: key }])!;
+        const miss = b.label('miss');
+        b.jmp('jeq', p, 0, miss);
+        for (let i = 0; i < m.valueSize; i += 8) b.stx('dw', 'fp', off + i, b.ldx('dw', p, i));
+        b.place(miss);
+        return { off, type: m.valueType };
+      }
+      case 'TupleIndex': return this.tupleElement(e);
+      case 'PositionalParam': {
+        const p = this.script.positional[e.index - 1] ?? '';
+        return this.memory({ kind: 'String', value: Buffer.from(p, 'utf8').toString('latin1'), span: e.span });
+      }
+      case 'Tuple': {
+        // String-like elements first, so the layout follows what they evaluate to.
+        const parts = e.elements.map((x) => {
+          const t = this.typeOf(x);
+          if (isStringy(t)) return { x, mem: this.memory(x), type: undefined as Type | undefined };
+          const st: Type = t.kind === 'int' ? (t.literal !== undefined ? I64 : t) : t.kind === 'bool' ? t : I64;
+          return { x, mem: undefined, type: st };
+        });
+        const types = parts.map((p) => p.mem ? p.mem.type : p.type!);
+        const layout = tupleLayout(types);
+        const off = b.zeroed(layout.size, 'tuple');
+        parts.forEach((p, i) => {
+          const at = off + layout.offsets[i];
+          if (p.mem) this.convert(at, types[i], p.mem.off, p.mem.type);
+          else b.stx(SIZE_NAMES[sizeOf(types[i])] ?? 'dw', 'fp', at, this.scalar(p.x));
+        });
+        return { off, type: { kind: 'tuple', elements: types } };
+      }
+      case 'Index': {
+        if (this.typeOf(e.expr).kind === 'tuple') return this.tupleElement({ kind: 'TupleIndex', expr: e.expr, index: Number(this.constInt(e.index)), span: e.span });
+        break;
+      }
+      case 'FieldAccess': {
+        if (this.typeOf(e.expr).kind === 'record') return this.recordField(e);
+        const f = this.argField(e);
+        if (f.arrayLength !== undefined) {
+          const off = b.zeroed(f.size, 'array');
+          const p = b.mov(this.ctx!);
+          b.alu('add', p, f.offset);
+          b.call(Helper.probe_read_kernel, [{ fp: off }, { imm: f.size }, p], false);
+          return { off, type: f.type === 'char' ? strType(f.size) : t };
+        }
+        break;
+      }
+      case 'Ternary': {
+        const size = round8(sizeOf(t));
+        const off = b.zeroed(size, 'value');
+        const elseL = b.label('t'), end = b.label('t');
+        const c = this.scalar(e.cond);
+        b.jmp('jeq', c, 0, elseL);
+        { const s = this.memory(e.then); this.copy(off, s.off, Math.min(size, round8(sizeOf(s.type)))); }
+        b.ja(end);
+        b.place(elseL);
+        { const s = this.memory(e.else); this.copy(off, s.off, Math.min(size, round8(sizeOf(s.type)))); }
+        b.place(end);
+        return { off, type: t };
+      }
+      default: break;
+    }
+    return this.fail(`cannot use this ${typeName(t)} expression here yet`, e.span);
+  }
+
+  /** `t.N`: where element N of a tuple (in a stack buffer) lives. */
+  private tupleElement(e: ast.TupleIndex): { off: number; type: Type } {
+    const base = this.memory(e.expr);
+    if (base.type.kind === 'tuple') {
+      const layout = tupleLayout(base.type.elements);
+      const t = base.type.elements[e.index];
+      if (!t) this.fail(`tuple index ${e.index} is out of range`, e.span);
+      return { off: base.off + layout.offsets[e.index], type: t };
+    }
+    if (base.type.kind === 'record') {
+      const layout = tupleLayout(base.type.fields.map((f) => f.type));
+      const f = base.type.fields[e.index];
+      if (!f) this.fail(`index ${e.index} is out of range`, e.span);
+      return { off: base.off + layout.offsets[e.index], type: f.type };
+    }
+    return this.fail(`cannot index a ${typeName(base.type)}`, e.span);
+  }
+
+  /** str(p[, n]): copy a NUL-terminated string from kernel or user memory (or a data_loc field). */
+  /**
+   * str(p[, n]) into a zeroed buffer. `into` gives the destination (a map key slot of `intoSize`
+   * bytes) so the string is read in place instead of into a temporary and copied.
+   */
+  /** Bytes of the string str(p[, n]) produces. */
+  private strCallSize(e: ast.CallExpr): number {
+    const limit = e.args[1] ? Number(this.constInt(e.args[1])) : this.script.strlen;
+    const size = Math.min(Math.max(1, limit), this.script.strlen);
+    return e.type?.kind === 'string' ? e.type.size : size;
+  }
+
+  private strCall(e: ast.CallExpr, into?: { off: number; size: number; base?: VReg }): { off: number; type: Type } {
+    const b = this.b;
+    const arg = e.args[0];
+    if (!arg) this.fail('str() takes a pointer', e.span);
+    const limit = e.args[1] ? Number(this.constInt(e.args[1])) : this.script.strlen;
+    let size = Math.min(Math.max(1, limit), this.script.strlen);
+    const resultSize = into ? into.size : (e.type?.kind === 'string' ? e.type.size : size);
+    size = Math.min(size, resultSize);
+    const off = into ? into.off : b.zeroed(resultSize, 'string');
+    /** The destination as a helper argument: the stack slot, or the register base (ring buffer). */
+    const dstArg = (): CallArg => (into?.base ? into.base : { fp: off });
+    if (arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args') {
+      const f = this.argField(arg);
+      if (f.dataLoc) {
+        const loc = b.ldx('w', this.ctx!, f.offset);
+        b.alu('and', loc, 0xffff);
+        b.alu('add', loc, this.ctx!);
+        b.call(Helper.probe_read_kernel_str, [dstArg(), { imm: size }, loc], false);
+        return { off, type: strType(resultSize) };
+      }
+      if (f.arrayLength !== undefined) {
+        const p = b.mov(this.ctx!);
+        b.alu('add', p, f.offset);
+        b.call(Helper.probe_read_kernel_str, [dstArg(), { imm: Math.min(size, f.size) }, p], false);
+        return { off, type: strType(resultSize) };
+      }
+    }
+    if (isStringy(this.typeOf(arg)) || arg.kind === 'PositionalParam') {
+      const src = this.memory(arg);
+      this.copy(off, src.off, Math.min(resultSize, sizeOf(src.type), size));
+      if (size <= resultSize) b.st('b', 'fp', off + size - 1, 0);
+      return { off, type: strType(resultSize) };
+    }
+    const p = this.scalar(arg);
+    // Pointers read from a syscall's arguments point into the caller's memory, whatever the
+    // declared type says (the format files do not mark __user).
+    const fromArgs = arg.kind === 'FieldAccess' && arg.expr.kind === 'Builtin' && arg.expr.name === 'args';
+    const space = arg.type?.kind === 'pointer' ? arg.type.addrSpace : undefined;
+    const userSpace = (fromArgs && this.instance.argsAddrSpace === 'user') || space === 'user' || (space === undefined && this.instance.argsAddrSpace === 'user');
+    b.call(userSpace ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [dstArg(), { imm: size }, p], false);
+    return { off, type: strType(resultSize) };
+  }
+
+  /** String equality, bytewise up to the first NUL (or the shorter buffer). */
+  private strEq(e: ast.BinaryExpr, negate: boolean): VReg {
+    return this.strCompare(e.left, e.right, Infinity, negate);
+  }
+
+  /**
+   * Compare two strings up to the first NUL or `limit` bytes: 1 when equal (0 with `negate`).
+   * strncmp() is the negated form: 0 when equal, as in C.
+   */
+  private strCompare(left: ast.Expr, right: ast.Expr, limit: number, negate: boolean): VReg {
+    const b = this.b;
+    const l = this.memory(left), r = this.memory(right);
+    const n = Math.min(sizeOf(l.type), sizeOf(r.type), limit);
+    const out = b.const(negate ? 1 : 0);
+    const ne = b.label('sne'), eq = b.label('seq'), end = b.label('send');
+    for (let i = 0; i < n; i++) {
+      const x = b.ldx('b', 'fp', l.off + i), y = b.ldx('b', 'fp', r.off + i);
+      b.jmp('jne', x, y, ne);
+      b.jmp('jeq', x, 0, eq);
+    }
+    b.place(eq);
+    b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: negate ? 0 : 1 });
+    b.ja(end);
+    b.place(ne);
+    b.place(end);
+    return out;
+  }
+
+  /** `r.name` on a record value. */
+  private recordField(e: ast.FieldAccess): { off: number; type: Type } {
+    const base = this.memory(e.expr);
+    if (base.type.kind !== 'record') return this.fail(`${typeName(base.type)} has no field ${e.field}`, e.fieldSpan);
+    const i = base.type.fields.findIndex((f) => f.name === e.field);
+    if (i < 0) this.fail(`${typeName(base.type)} has no field ${e.field}`, e.fieldSpan);
+    const layout = tupleLayout(base.type.fields.map((f) => f.type));
+    return { off: base.off + layout.offsets[i], type: base.type.fields[i].type };
+  }
+
+  private copy(dst: number, src: number, size: number): void {
+    const b = this.b;
+    if (dst === src) return;
+    let i = 0;
+    for (; i + 8 <= size; i += 8) b.stx('dw', 'fp', dst + i, b.ldx('dw', 'fp', src + i));
+    for (; i < size; i++) b.stx('b', 'fp', dst + i, b.ldx('b', 'fp', src + i));
+  }
+
+  // ---- types and constants -------------------------------------------------------------------
+
+  private constInt(e: ast.Expr): bigint {
+    if (e.kind === 'Integer') return e.value;
+    if (e.type?.kind === 'int' && e.type.literal !== undefined) return e.type.literal;
+    if (e.kind === 'Unary' && e.op === '-') return -this.constInt(e.operand);
+    if (e.kind === 'PositionalParam') {
+      const p = this.script.positional[e.index - 1];
+      if (p !== undefined && /^-?\d+$/.test(p)) return BigInt(p);
+    }
+    return this.fail('expected an integer constant', e.span);
+  }
+
+  /** The semantic type, or a best guess where semantic analysis left none. */
+  typeOf(e: ast.Expr): Type {
+    // A uprobe's func is known at compile time: bpfkit carries it as a string, not an address.
+    if (e.kind === 'Builtin' && e.name === 'func' && (this.instance.attach.kind === 'uprobe' || this.instance.attach.kind === 'uretprobe')) {
+      return strType(this.instance.attach.symbol.length + 1);
+    }
+    if (e.type) return e.type;
+    switch (e.kind) {
+      case 'String': return strType(Buffer.byteLength(e.value, 'latin1') + 1);
+      case 'Integer': return { kind: 'int', bits: 64, signed: true, literal: e.value };
+      case 'Boolean': return { kind: 'bool' };
+      case 'Builtin': case 'Call':
+        switch (e.name) {
+          case 'comm': return strType(16);
+          case 'probe': return strType(this.instance.name.length + 1);
+          case 'str': return strType(this.script.strlen);
+          case 'pid': case 'tid': case 'uid': case 'gid': case 'cpu': case 'rand': return U32;
+          case 'nsecs': case 'elapsed': case 'cgroup': case 'ncpus': return U64;
+          default: return I64;
+        }
+      case 'Variable': return this.vars.get(e.name)?.type ?? I64;
+      case 'Map': case 'MapAccess': return this.script.maps.get(e.kind === 'Map' ? e.name : e.map.name)?.valueType ?? I64;
+      case 'FieldAccess': {
+        if (e.expr.kind === 'Builtin' && e.expr.name === 'args') {
+          const f = this.instance.args?.find((x) => x.name === e.field);
+          if (f && (f.arrayLength !== undefined || f.dataLoc)) return f.type === 'char' ? strType(f.size) : { kind: 'array', element: { kind: 'int', bits: 8, signed: false }, length: f.size };
+          if (f) return { kind: 'int', bits: (f.size * 8) as 8 | 16 | 32 | 64, signed: f.signed };
+        }
+        return I64;
+      }
+      case 'Tuple': return { kind: 'tuple', elements: e.elements.map((x) => this.keyType(x)) };
+      case 'Ternary': return this.typeOf(e.then);
+      case 'Binary': {
+        const l = this.typeOf(e.left), r = this.typeOf(e.right);
+        if (['==', '!=', '<', '<=', '>', '>=', '&&', '||'].includes(e.op)) return { kind: 'bool' };
+        return comparisonSigned(l, r) ? I64 : U64;
+      }
+      default: return I64;
+    }
+  }
+}
+
+/** Unsigned when either side is a non-literal unsigned 64-bit value (C's usual conversions). */
+function comparisonSigned(l: Type, r: Type): boolean {
+  const u64 = (t: Type): boolean => t.kind === 'int' && !t.signed && t.bits === 64 && t.literal === undefined;
+  const pointer = (t: Type): boolean => t.kind === 'pointer';
+  return !(u64(l) || u64(r) || pointer(l) || pointer(r));
+}
+
+export const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);

@@ -1,0 +1,90 @@
+// Linear-scan register allocation (Poletto & Sarkar) of virtual registers onto r6-r9.
+// Only the callee-saved registers are handed out, so values survive helper calls without saves;
+// r0-r5 stay free as scratch for the emitter (call arguments, reloading spilled operands).
+// When more than four values are live at once, the one whose interval ends last is spilled to an
+// 8-byte stack slot: that frees a register for the longest time, the classic heuristic.
+import { defs, IrFunction, uses, VReg } from './ir.js';
+import { StackFrame } from './stack.js';
+
+/** Where a virtual register lives: a physical register number, or an fp-relative stack slot. */
+export type Location = { reg: number } | { spill: number };
+
+export interface Allocation {
+  locations: Map<number, Location>;
+  /** Number of virtual registers that had to be spilled (shown by -d). */
+  spilled: number;
+}
+
+export const ALLOCATABLE = [6, 7, 8, 9] as const;
+
+interface Interval { vreg: VReg; start: number; end: number }
+
+/** Live intervals in instruction order, extended across loops they are used in. */
+export function liveIntervals(fn: IrFunction): Interval[] {
+  const byId = new Map<number, Interval>();
+  const usePositions = new Map<number, number[]>();
+  fn.insns.forEach((insn, pos) => {
+    for (const v of [...uses(insn), ...defs(insn)]) {
+      const iv = byId.get(v.id);
+      if (iv) { iv.start = Math.min(iv.start, pos); iv.end = Math.max(iv.end, pos); } else byId.set(v.id, { vreg: v, start: pos, end: pos });
+    }
+    for (const v of uses(insn)) (usePositions.get(v.id) ?? usePositions.set(v.id, []).get(v.id)!).push(pos);
+  });
+  // A value defined before a loop and read inside it is read again on the next iteration, so it
+  // must stay live to the loop's end (the back edge), not just to its last textual use.
+  const loops: { begin: number; end: number }[] = [];
+  const open = new Map<number, number>();
+  fn.insns.forEach((insn, pos) => {
+    if (insn.op !== 'loop') return;
+    if (insn.edge === 'begin') open.set(insn.id, pos);
+    else loops.push({ begin: open.get(insn.id) ?? 0, end: pos });
+  });
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const loop of loops) {
+      for (const iv of byId.values()) {
+        if (iv.start < loop.begin && iv.end > loop.begin && iv.end < loop.end) {
+          iv.end = loop.end;
+          changed = true;
+        }
+      }
+    }
+  }
+  return [...byId.values()].sort((a, b) => a.start - b.start || a.vreg.id - b.vreg.id);
+}
+
+export function allocateRegisters(fn: IrFunction, frame: StackFrame, registers: readonly number[] = ALLOCATABLE): Allocation {
+  const locations = new Map<number, Location>();
+  frame.sealBuffers();
+  const free = [...registers];
+  let active: (Interval & { reg: number })[] = [];
+  let spilled = 0;
+  const spill = (iv: Interval): void => {
+    locations.set(iv.vreg.id, { spill: frame.alloc(8, undefined, 'spilled register') });
+    spilled++;
+  };
+  for (const iv of liveIntervals(fn)) {
+    // Expire intervals that ended before this one starts. An interval ending exactly where this
+    // one starts is still read by that instruction, so it is kept (no sharing within one insn).
+    active = active.filter((a) => {
+      if (a.end < iv.start) { free.push(a.reg); return false; }
+      return true;
+    });
+    if (free.length > 0) {
+      const reg = free.shift()!;
+      locations.set(iv.vreg.id, { reg });
+      active.push({ ...iv, reg });
+      continue;
+    }
+    const victim = active.reduce((m, a) => (a.end > m.end ? a : m), active[0]);
+    if (victim && victim.end > iv.end) {
+      locations.set(iv.vreg.id, { reg: victim.reg });
+      spill(victim);
+      active = active.filter((a) => a !== victim);
+      active.push({ ...iv, reg: victim.reg });
+    } else {
+      spill(iv);
+    }
+  }
+  return { locations, spilled };
+}

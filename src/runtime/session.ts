@@ -1,0 +1,288 @@
+// A tracing session, bpftrace's life cycle: create the maps, load every program (a verifier
+// rejection is reported at the script line that produced the rejected instruction), attach,
+// run BEGIN, read ring-buffer records (printf, print, time, clear, zero, exit) until exit(),
+// Ctrl-C, a timeout or the end of `-c CMD`; then run END, print the maps, and close everything.
+import { spawn, ChildProcess } from 'node:child_process';
+import { BpfMap } from '../kernel/maps.js';
+import { Program, VerifierError } from '../kernel/programs.js';
+import { Closeable, closeAll } from '../kernel/cleanup.js';
+import { renderDiagnostic, UserError } from '../diagnostics.js';
+import type { CompiledProgram, CompiledScript } from '../ir/compile.js';
+import { GLOBALS_MAP, LOST_MAP, RINGBUF_MAP, ScriptMap, bpfMapName } from '../ir/maps.js';
+import { RecordField, RecordSpec } from '../ir/records.js';
+import { formatPrintf, parsePrintfFormat, FormatPart } from '../output/printf.js';
+import { strftime } from '../output/strftime.js';
+import { attachedProbesText, exitText, lostEventsText, mapText, printValueText } from '../output/text.js';
+import { attachedProbesJson, exitJson, lostEventsJson, mapJson, messageJson, printValueJson } from '../output/json.js';
+import type { MapDump, Value } from '../output/value.js';
+import { attach } from './attach.js';
+import { cString, decodeValue, DecodeContext } from './decode.js';
+import { dumpMap } from './map-dump.js';
+import { RingBufReader } from '../kernel/readers/ringbuf.js';
+
+export interface SessionOptions {
+  format: 'text' | 'json';
+  /** Where script output goes (stdout or -o FILE). */
+  write: (text: string) => void;
+  /** Diagnostics (stderr). */
+  warn: (text: string) => void;
+  verbose?: boolean;
+  quiet?: boolean;
+  /** Load and verify only; attach nothing. */
+  dryRun?: boolean;
+  /** -c CMD: run it after attaching, stop when it exits. */
+  command?: string;
+  /** -p PID: uprobes only in this process. */
+  pid?: number;
+  /** config print_maps_on_exit (default true). */
+  printMapsOnExit?: boolean;
+  /** Script file name and text, for verifier error locations. */
+  file?: string;
+  source?: string;
+}
+
+/** The verifier rejected a program: say where in the script, then the tail of the log. */
+export class ScriptVerifierError extends UserError {
+  constructor(readonly verifierError: VerifierError, readonly program: CompiledProgram, private file: string, private source: string | undefined, private verbose: boolean) {
+    super(verifierError.message);
+    this.name = 'ScriptVerifierError';
+  }
+  override render(): string {
+    const e = this.verifierError;
+    const loc = e.instruction?.loc;
+    const what = `the kernel verifier rejected the program for ${this.program.instance.name}: ${e.reason || 'no reason given'}`;
+    const head = loc
+      ? renderDiagnostic(this.file, this.source, { line: loc.line, column: loc.column, length: loc.text?.length ?? 1 }, what) +
+        (loc.text ? `\nnote: rejected instruction ${e.insnIndex}: ${e.insnText} (generated for \`${loc.text}\`)` : '')
+      : `error: ${what}`;
+    const lines = this.verbose ? e.lines : e.lines.slice(-12);
+    return `${head}\n${this.verbose ? 'verifier log:' : 'verifier log (tail; -v for all of it):'}\n${lines.map((l) => `  ${l}`).join('\n')}`;
+  }
+}
+
+interface Loaded { compiled: CompiledProgram; program: Program }
+
+export class Session {
+  private maps = new Map<string, BpfMap>();
+  private loaded: Loaded[] = [];
+  private attachments: Closeable[] = [];
+  private ringbuf: RingBufReader | undefined;
+  private ctx: DecodeContext;
+  private formats = new Map<number, FormatPart[]>();
+  private finished = false;
+  private exitCode = 0;
+  private accepting = true;
+  private resolveDone: (() => void) | undefined;
+  private child: ChildProcess | undefined;
+
+  constructor(readonly script: CompiledScript, readonly options: SessionOptions) {
+    this.ctx = { probeNames: script.probeNames };
+  }
+
+  /** Create maps and load programs (what --dry-run stops after). */
+  load(): void {
+    for (const spec of this.script.mapSpecs) this.maps.set(spec.name, BpfMap.create(spec));
+    const start = new Uint8Array(8);
+    new DataView(start.buffer).setBigUint64(0, process.hrtime.bigint() === 0n ? 0n : monotonicNs(), true);
+    this.maps.get(GLOBALS_MAP)?.update(new Uint8Array(4), start);
+    for (const compiled of this.script.programs) {
+      try {
+        const program = Program.load(
+          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL' },
+          this.maps, { logLevel: this.options.verbose ? 1 : 0 });
+        this.loaded.push({ compiled, program });
+      } catch (e) {
+        if (e instanceof VerifierError) throw new ScriptVerifierError(e, compiled, this.options.file ?? 'stdin', this.options.source, !!this.options.verbose);
+        throw e;
+      }
+    }
+  }
+
+  /** Run the whole session; resolves to the exit code. */
+  async run(): Promise<number> {
+    try {
+      this.load();
+      if (this.options.dryRun) return 0;
+      const rb = this.maps.get(RINGBUF_MAP);
+      if (rb) {
+        this.ringbuf = new RingBufReader(rb, (r) => this.onRecord(r)).start();
+      }
+      const probes = this.loaded.length;
+      for (const l of this.loaded) {
+        const a = attach(l.compiled.instance, l.program, this.options.pid);
+        if (a) this.attachments.push(a);
+      }
+      if (!this.options.quiet) this.emit(this.options.format === 'json' ? attachedProbesJson(probes) : attachedProbesText(probes));
+      const done = new Promise<void>((resolve) => { this.resolveDone = resolve; });
+      // A pending promise does not keep Node alive; without records to read (no ring buffer
+      // watch) the process would exit right after attaching. Tracing runs until told to stop.
+      const keepAlive = setInterval(() => {}, 1 << 30);
+      void done.then(() => clearInterval(keepAlive));
+      const onSignal = (): void => { this.finish(); };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        this.runOneShot('begin');
+        if (!this.finished && this.options.command) this.startCommand(this.options.command);
+        if (!this.finished && this.attachments.length === 0 && !this.child) {
+          // Nothing can ever fire: bpftrace keeps waiting too, but only for Ctrl-C.
+        }
+        await done;
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+      // Stop events before END, so END sees final values and no more records arrive after it.
+      for (const a of this.attachments.splice(0)) a.close();
+      this.drain();
+      this.accepting = true;
+      this.runOneShot('end', true);
+      this.reportLost();
+      if (this.options.printMapsOnExit !== false) this.printMapsAtExit();
+      return this.exitCode;
+    } finally {
+      this.close();
+    }
+  }
+
+  private startCommand(command: string): void {
+    this.child = spawn('/bin/sh', ['-c', command], { stdio: 'inherit' });
+    this.child.on('exit', () => { this.drain(); this.finish(); });
+  }
+
+  /** Run every begin (or end) program once, then read what they emitted (after load()). */
+  runOneShot(kind: 'begin' | 'end', force = false): void {
+    for (const l of this.loaded) {
+      if (l.compiled.instance.attach.kind !== kind) continue;
+      if (this.finished && !force) return;
+      l.program.testRun({});
+      this.drain();
+    }
+  }
+
+  private drain(): void {
+    this.ringbuf?.poll();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.resolveDone?.();
+  }
+
+  private emit(text: string): void { this.options.write(text); }
+
+  private onRecord(bytes: Uint8Array): void {
+    // After exit() bpftrace stops handling events; later records are dropped (until END runs).
+    if (!this.accepting) return;
+    const id = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
+    const spec = this.script.records[id];
+    if (!spec) return;
+    this.handle(id, spec, bytes);
+  }
+
+  private handle(id: number, spec: RecordSpec, bytes: Uint8Array): void {
+    const json = this.options.format === 'json';
+    switch (spec.kind) {
+      case 'printf': {
+        let parts = this.formats.get(id);
+        if (!parts) this.formats.set(id, (parts = parsePrintfFormat(spec.format)));
+        const args = spec.fields.map((f) => this.field(f, bytes));
+        const text = formatPrintf(parts, args);
+        this.emit(json ? messageJson('printf', text) : text);
+        break;
+      }
+      case 'printValue': {
+        const v = this.field(spec.field, bytes);
+        this.emit(json ? printValueJson(v) : printValueText(v));
+        break;
+      }
+      case 'print': {
+        const m = this.scriptMap(spec.map);
+        if (!m) break;
+        const dump = this.dump(m);
+        const opts = { top: spec.top ?? 0, div: BigInt(spec.div ?? 1) };
+        this.emit(json ? mapJson(dump, opts) : mapText(dump, opts));
+        break;
+      }
+      case 'clear': case 'zero': {
+        const m = this.scriptMap(spec.map);
+        const map = m && this.maps.get(bpfMapName(m.name));
+        if (!m || !map) break;
+        for (const key of [...map.keys()]) {
+          if (spec.kind === 'clear' || m.bucketed) map.delete(key);
+          else map.update(key, new Uint8Array(m.valueSize));
+        }
+        break;
+      }
+      case 'time': {
+        const text = strftime(spec.format, BigInt(Date.now()) * 1_000_000n);
+        this.emit(json ? messageJson('time', text) : text);
+        break;
+      }
+      case 'join': {
+        const n = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(8, true));
+        const parts: string[] = [];
+        for (let i = 0; i < Math.min(n, spec.count); i++) parts.push(cString(bytes.subarray(16 + i * spec.argSize, 16 + (i + 1) * spec.argSize)));
+        const text = parts.join(spec.delimiter);
+        this.emit(json ? messageJson('join', text) : text + '\n');
+        break;
+      }
+      case 'exit': this.accepting = false; this.exitCode = spec.code; this.finish(); break;
+    }
+  }
+
+  private field(f: RecordField, bytes: Uint8Array): Value {
+    if (f.format !== undefined) {
+      // The program read CLOCK_MONOTONIC (nsecs); shift it onto the wall clock.
+      const ns = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(f.offset, true);
+      const epochNs = BigInt(Date.now()) * 1_000_000n - (monotonicNs() - ns);
+      return { kind: 'timestamp', format: f.format, epochNs };
+    }
+    return decodeValue(f.type, bytes, f.offset, this.ctx, true);
+  }
+
+  private scriptMap(name: string): ScriptMap | undefined {
+    return this.script.maps.find((m) => m.name === name);
+  }
+
+  private dump(m: ScriptMap): MapDump {
+    return dumpMap(m, this.maps.get(bpfMapName(m.name))!, this.ctx);
+  }
+
+  /** Records the ring buffer had no room for, summed over CPUs (bpftrace's "Lost N events"). */
+  private reportLost(): void {
+    const m = this.maps.get(LOST_MAP);
+    if (!m) return;
+    const n = (m.lookupPerCpu(new Uint8Array(4)) ?? []).reduce((s, b) => s + new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true), 0n);
+    if (n > 0n) this.options.warn(this.options.format === 'json' ? lostEventsJson(n) : lostEventsText(n));
+  }
+
+  /** Every @map's current contents (after load()). */
+  dumpMaps(): MapDump[] {
+    return this.script.maps.map((m) => this.dump(m));
+  }
+
+  private printMapsAtExit(): void {
+    const dumps = this.script.maps.map((m) => this.dump(m)).filter((d) => d.entries.length > 0);
+    this.emit(this.options.format === 'json' ? exitJson(dumps) : exitText(dumps));
+  }
+
+  close(): void {
+    if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM');
+    for (const a of this.attachments.splice(0)) a.close();
+    // Late events (the -c child's exit) must not touch the unmapped ring buffer.
+    this.ringbuf?.close();
+    this.ringbuf = undefined;
+    this.child?.removeAllListeners('exit');
+    for (const l of this.loaded.splice(0)) l.program.close();
+    for (const m of this.maps.values()) m.close();
+    this.maps.clear();
+    void closeAll;
+  }
+}
+
+/** CLOCK_MONOTONIC in ns, the clock bpf_ktime_get_ns reads. */
+function monotonicNs(): bigint {
+  return process.hrtime.bigint();
+}
