@@ -37,6 +37,11 @@ export interface ArrayMapLayout {
 
 export interface HelperExtras {
   fast?: FastHelperFunction;
+  /**
+   * The JIT may compute this helper in wasm instead of calling it: 'zero' (always returns 0, no
+   * side effect), 'prandom' (a uniformly random u32; the JIT's own xorshift32 stream).
+   */
+  inline?: 'zero' | 'prandom';
   /** For map_lookup_elem: the layout of the array map with this handle (undefined: not one). */
   arrayMap?: (handle: bigint) => ArrayMapLayout | undefined;
 }
@@ -140,9 +145,9 @@ export function defaultHelpers(): HelperRegistry {
   r.register('ktime_get_boot_ns', () => now(), undefined, { fast: nowNs });
   r.register('ktime_get_coarse_ns', () => now(), undefined, { fast: nowNs });
   r.register('jiffies64', () => now() / 4_000_000n, undefined, { fast: () => Math.floor(nowNs() / 4_000_000) });
-  r.register('get_prandom_u32', () => BigInt(prandom()), undefined, { fast: prandom });
-  r.register('get_smp_processor_id', () => 0n, undefined, { fast: () => 0 });
-  r.register('get_numa_node_id', () => 0n, undefined, { fast: () => 0 });
+  r.register('get_prandom_u32', () => BigInt(prandom()), undefined, { fast: prandom, inline: 'prandom' });
+  r.register('get_smp_processor_id', () => 0n, undefined, { fast: () => 0, inline: 'zero' });
+  r.register('get_numa_node_id', () => 0n, undefined, { fast: () => 0, inline: 'zero' });
   r.register('get_current_pid_tgid', () => (BigInt(process.pid) << 32n) | BigInt(process.pid));
   r.register('get_current_uid_gid', () => {
     const uid = BigInt(process.getuid?.() ?? 0);

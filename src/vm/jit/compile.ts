@@ -80,6 +80,8 @@ export interface CompileOptions {
    * the boundary. Others take the general i64 import.
    */
   fastHelper?: (id: number) => boolean;
+  /** Helpers simple enough to compute in wasm: 'zero' returns 0, 'prandom' a xorshift32 number. */
+  inlineHelper?: (id: number) => 'zero' | 'prandom' | undefined;
   /**
    * An array map's value layout by handle (values at base + index * stride, `count` of them):
    * map_lookup_elem with that handle in r1 (a constant in the same block) is compiled inline.
@@ -113,7 +115,7 @@ export interface CompiledModule {
 }
 
 /** Names of the exported globals the runtime sets before each run. */
-export const Globals = ['fuel', 'depth', 'w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'w3lo', 'w3hi', 'w3wr', 'fuel0', 'hi'] as const;
+export const Globals = ['fuel', 'depth', 'w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'w3lo', 'w3hi', 'w3wr', 'fuel0', 'hi', 'rng'] as const;
 type GlobalName = typeof Globals[number];
 
 // Local indices inside every function.
@@ -196,8 +198,11 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // A fresh, zeroed stack each run (as the interpreter does: runs are deterministic). Without
   // local calls only the main frame is reachable, since accesses below it fault.
   const zeroFrom = starts.length > 1 ? options.stack.start : options.stack.start + options.stack.size - STACK_SIZE;
+  // A program that never names r10 cannot reach the stack (a pointer into it can only come
+  // from r10), so its bytes are unobservable and need no zeroing.
+  const stackReachable = program.some((x) => x.dst === 10 || x.src === 10);
   const zeroStack = (code: Code): void => {
-    if (options.zeroStack === false) return;
+    if (options.zeroStack === false || !stackReachable) return;
     // Unrolled 8-byte stores: V8's memory.fill costs ~70 ns per call, far more than 64 stores.
     for (let at = zeroFrom; at < options.stack.start + options.stack.size; at += 8) code.i32(at).i64(0n).mem(Op.i64_store);
   };
@@ -221,6 +226,9 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   a.get(2).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).gset(g.hi);
   a.get(2).op(Op.i32_wrap_i64);
   mod.defineFunc(again, [I64], a);
+  // Seeds the inline get_prandom_u32 (xorshift32: any non-zero state).
+  const seed = mod.declareFunc([I32], [], 'seed');
+  mod.defineFunc(seed, [], new Code().get(0).i32(1).op(Op.i32_or).gset(g.rng));
   const high = mod.declareFunc([], [I32], 'high');
   mod.defineFunc(high, [], new Code().gget(g.hi));
 
@@ -789,6 +797,16 @@ function compileFunction(
       if (insn.imm === Helper.map_lookup_elem && knownR1 !== undefined) {
         const layout = cx.options.arrayMap?.(knownR1);
         if (layout) return inlineArrayLookup(layout, pc);
+      }
+      const inline = cx.options.inlineHelper?.(insn.imm);
+      if (inline === 'zero') { c.i64(0n); set(0); return; }
+      if (inline === 'prandom') {
+        const x = cx.g.rng;
+        c.gget(x).gget(x).i32(13).op(Op.i32_shl).op(Op.i32_xor).gset(x);
+        c.gget(x).gget(x).i32(17).op(Op.i32_shr_u).op(Op.i32_xor).gset(x);
+        c.gget(x).gget(x).i32(5).op(Op.i32_shl).op(Op.i32_xor).gset(x);
+        c.gget(x).op(Op.i64_extend_i32_u); set(0);
+        return;
       }
       const fast = cx.fastFn.get(insn.imm);
       if (fast !== undefined) {

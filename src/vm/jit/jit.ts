@@ -38,6 +38,7 @@ interface Exports {
   forget(): void;
   main(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, fp: bigint): bigint;
   prepare(...state: RunState): void;
+  seed(state: number): void;
   again(r1: number, r2: number): number;
   high(): number;
 }
@@ -106,6 +107,7 @@ export class JitProgram implements ExecutionEngine {
       resolvePseudo: options.resolvePseudo,
       hasHelper: (id) => this.helpers.has(id),
       fastHelper: (id) => this.helpers.get(id)?.fast !== undefined,
+      inlineHelper: (id) => this.helpers.get(id)?.inline,
       arrayMap: (handle) => this.helpers.get(Helper.map_lookup_elem)?.arrayMap?.(handle),
       zeroStack: options.zeroStack,
     });
@@ -139,6 +141,7 @@ export class JitProgram implements ExecutionEngine {
     const module = new WebAssembly.Module(this.wasm as Uint8Array<ArrayBuffer>);
     const instance = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports });
     this.exports = instance.exports as unknown as Exports;
+    this.exports.seed((Math.random() * 0x100000000) | 0);
   }
 
   private helperImport(id: number) {
