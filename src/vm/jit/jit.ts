@@ -84,8 +84,13 @@ export class JitProgram implements ExecutionEngine {
   private prepared: RunState = [-1, -1, 0, -1, -1, 0, 0, -1, 0];
   private preparedInput: Region | undefined;
   private stale = true;
-  /** r0's high 32 bits after the last runPrepared()/runWith32(). */
-  high = 0;
+  /** r0's high half when the last lean run ended early (a Stop): wasm's `hi` was not set then. */
+  private stoppedHigh: number | undefined;
+
+  /** r0's high 32 bits after the last runPrepared()/runWith32() (as a signed i32). */
+  get high(): number {
+    return this.stoppedHigh ?? this.exports.high();
+  }
 
   constructor(readonly program: readonly Instruction[], options: JitOptions = {}) {
     this.memory = options.memory ?? new VmMemory();
@@ -288,11 +293,12 @@ export class JitProgram implements ExecutionEngine {
    */
   runPrepared(r1: number, r2: number): number {
     if (this.stale) this.restorePrepared();
+    this.stoppedHigh = undefined;
     try {
       return this.exports.again(r1, r2) >>> 0;
     } catch (e) {
       const v = this.failed(e);
-      this.high = Number(v >> 32n);
+      this.stoppedHigh = Number(v >> 32n) | 0;
       return Number(v & 0xffffffffn);
     }
   }
@@ -315,11 +321,13 @@ export class JitProgram implements ExecutionEngine {
     this.prepareWindows(a, b, input);
     try {
       const lo = this.exports.again(r1, r2) >>> 0;
+      this.stoppedHigh = undefined;
       const hi = this.exports.high();
-      this.high = hi;
       return hi === 0 ? BigInt(lo) : (BigInt(hi >>> 0) << 32n) | BigInt(lo);
     } catch (e) {
-      return this.failed(e);
+      const v = this.failed(e);
+      this.stoppedHigh = Number(v >> 32n) | 0;
+      return v;
     }
   }
 
