@@ -128,10 +128,11 @@ export function measureEngines(): EngineFigures[] {
 
 export function printEngines(rows: EngineFigures[]): void {
   const f = (n: number | undefined): string => (n === undefined ? 'n/a' : n < 100 ? n.toFixed(1) : n.toFixed(0));
-  console.log('ns per run        interpreter        jit  jit+proofs     kernel-jit   interp/jit   jit/kernel');
+  const ratio = (a: number | undefined, b: number | undefined, digits: number): string => (a && b ? (a / b).toFixed(digits) + 'x' : 'n/a');
+  console.log('ns per run        interpreter        jit  jit+proofs     kernel-jit   interp/jit  interp/jit+p   jit/kernel jit+p/kernel');
   for (const r of rows) {
     console.log(`${r.workload.padEnd(16)} ${f(r.interpreter).padStart(12)} ${f(r.jit).padStart(10)} ${f(r.jitVerified).padStart(11)} ${f(r.kernel).padStart(14)} `
-      + `${(r.interpreter / r.jit).toFixed(1).padStart(11)}x ${r.kernel ? (r.jit / r.kernel).toFixed(2).padStart(11) + 'x' : '        n/a'}`);
+      + `${ratio(r.interpreter, r.jit, 1).padStart(12)} ${ratio(r.interpreter, r.jitVerified, 1).padStart(13)} ${ratio(r.jit, r.kernel, 2).padStart(12)} ${ratio(r.jitVerified, r.kernel, 2).padStart(12)}`);
   }
 }
 

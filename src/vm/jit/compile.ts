@@ -861,18 +861,23 @@ function compileFunction(
     if (!unproven && cx.options.provenSafe?.(pc)) return;
     const stackHi = cx.options.stack.start + cx.options.stack.size;
     c.block();
-    // The stack from the current frame up (callers' frames stay reachable through pointers), then
-    // the two per-run input windows; anything else takes the slow path through VmMemory.check.
-    c.get(L_T0).get(P_FP).i64(BigInt(STACK_SIZE)).op(Op.i64_sub).op(Op.i64_ge_u);
-    c.get(L_T0).i64(BigInt(stackHi - size)).op(Op.i64_le_u);
-    c.op(Op.i32_and).brIf(0);
-    for (const [lo, hi, wr] of [[cx.g.w1lo, cx.g.w1hi, cx.g.w1wr], [cx.g.w2lo, cx.g.w2hi, cx.g.w2wr], [cx.g.w3lo, cx.g.w3hi, cx.g.w3wr]]) {
+    // The two per-run input windows (what most checked accesses hit: a pointer into the stack is
+    // usually r10 + constant, checked at compile time), the stack from the current frame up
+    // (callers' frames stay reachable through pointers), the cached region; anything else takes
+    // the slow path through VmMemory.check.
+    const windowTest = (lo: number, hi: number, wr: number): void => {
       c.get(L_T0).gget(lo).op(Op.i64_extend_i32_u).op(Op.i64_ge_u);
       c.get(L_T0).gget(hi).op(Op.i64_extend_i32_u).i64(BigInt(size)).op(Op.i64_sub).op(Op.i64_le_u);
       c.op(Op.i32_and);
       if (write) c.gget(wr).op(Op.i32_and);
       c.brIf(0);
-    }
+    };
+    windowTest(cx.g.w1lo, cx.g.w1hi, cx.g.w1wr);
+    windowTest(cx.g.w2lo, cx.g.w2hi, cx.g.w2wr);
+    c.get(L_T0).get(P_FP).i64(BigInt(STACK_SIZE)).op(Op.i64_sub).op(Op.i64_ge_u);
+    c.get(L_T0).i64(BigInt(stackHi - size)).op(Op.i64_le_u);
+    c.op(Op.i32_and).brIf(0);
+    windowTest(cx.g.w3lo, cx.g.w3hi, cx.g.w3wr);
     c.get(L_T0).i32(size).i32(write ? 1 : 0).i32(pc).call(cx.checkFn).set(L_T1);
     c.get(L_T1).op(Op.i32_wrap_i64).gset(cx.g.w3lo);
     c.get(L_T1).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).gset(cx.g.w3hi);
