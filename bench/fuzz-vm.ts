@@ -1,10 +1,26 @@
 // Differential fuzzing of the userspace VM: `npm run fuzz:vm -- --count N --seed S [--no-kernel]
-// [--verbose]`. Random valid XDP programs run on the interpreter, the WebAssembly JIT and (as
-// root) the kernel through BPF_PROG_TEST_RUN; prints throughput and every disagreement with the
-// seed that reproduces it. Exit status 1 if anything disagreed.
+// [--socket] [--verbose]`. Random valid XDP programs (or, with --socket, socket filters using the
+// legacy packet loads) run on the interpreter, the WebAssembly JIT and (as root) the kernel
+// through BPF_PROG_TEST_RUN; prints throughput and every disagreement with the seed that
+// reproduces it. Exit status 1 if anything disagreed.
 import { parseArgs } from 'node:util';
 import { disassembleKernel } from '../src/isa/disassembler.js';
-import { caseOf, runCase } from '../test/support/differential.js';
+import { generateSocketFilter, Random, randomPacket } from '../src/vm/fuzz/generate.js';
+import { caseOf, CaseResult, runCase, runKernelSocketFilter, runSocketFilter } from '../test/support/differential.js';
+
+/** A socket-filter case: legacy loads, compared on the return value. */
+function socketCase(seed: number, withKernel: boolean): CaseResult {
+  const program = generateSocketFilter(seed);
+  const rnd = new Random(seed ^ 0x5bd1e995);
+  const packet = randomPacket(rnd, 20 + rnd.int(60));
+  const interpreter = runSocketFilter('interpreter', program, packet);
+  const jit = runSocketFilter('jit', program, packet);
+  const kernel = withKernel ? runKernelSocketFilter(program, packet) : undefined;
+  const disagreements: string[] = [];
+  if (jit.error !== undefined || interpreter.error !== undefined || jit.retval !== interpreter.retval) disagreements.push(`jit ${jit.error ?? jit.retval} vs interpreter ${interpreter.error ?? interpreter.retval}`);
+  if (kernel && (kernel.rejected !== undefined || kernel.retval !== jit.retval)) disagreements.push(`jit ${jit.retval} vs kernel ${kernel.rejected ?? kernel.retval}`);
+  return { seed, kernel, interpreter, jit, disagreements };
+}
 
 const { values } = parseArgs({
   options: {
@@ -12,6 +28,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'no-kernel': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    socket: { type: 'boolean', default: false },
   },
 });
 const count = Number(values.count);
@@ -23,10 +40,10 @@ let rejected = 0;
 let instructions = 0;
 const started = process.hrtime.bigint();
 for (let seed = first; seed < first + count; seed++) {
-  const r = runCase(seed, withKernel);
+  const r = values.socket ? socketCase(seed, withKernel) : runCase(seed, withKernel);
   if (r.kernel?.rejected !== undefined) rejected++;
   if (values.verbose || r.disagreements.length) {
-    const { program, packet } = caseOf(seed);
+    const { program, packet } = values.socket ? { program: generateSocketFilter(seed), packet: new Uint8Array(0) } : caseOf(seed);
     instructions += program.length;
     if (r.disagreements.length) {
       bad++;

@@ -13,12 +13,15 @@ import { Program, ProgramType } from '../src/kernel/programs.js';
 import { defaultHelpers } from '../src/vm/helpers.js';
 import { registerMapHelpers } from '../src/vm/helpers-maps.js';
 import { VmMaps } from '../src/vm/maps.js';
+import { verify, VerifierError, XDP_CONTEXT } from '../src/vm/verifier/index.js';
 import { Workload, workloads } from './vm-workloads.js';
 
 export interface EngineFigures {
   workload: string;
   interpreter: number;
   jit: number;
+  /** The JIT with our verifier's proofs (proven accesses unchecked); undefined if it rejects. */
+  jitVerified: number | undefined;
   /** undefined when not root (no BPF_PROG_TEST_RUN). */
   kernel: number | undefined;
   result: bigint;
@@ -48,7 +51,7 @@ function nsPerRun(fn: () => unknown, ms = 500): number {
   return best;
 }
 
-function userspace(w: Workload, engine: 'interpreter' | 'jit'): { ns: number; result: bigint } {
+function userspace(w: Workload, engine: 'interpreter' | 'jit' | 'jit-verified'): { ns: number; result: bigint } {
   const memory = new VmMemory();
   const maps = new VmMaps(memory);
   for (const m of w.maps ?? []) maps.create({ name: m.name, kind: 'array', keySize: 4, valueSize: m.valueSize, maxEntries: m.entries });
@@ -59,18 +62,29 @@ function userspace(w: Workload, engine: 'interpreter' | 'jit'): { ns: number; re
   memory.write(ctx, xdpContext(packet.start, w.packet.length));
   const options = { memory, helpers: registerMapHelpers(defaultHelpers(), maps), resolvePseudo: maps.resolvePseudo };
   let e: ExecutionEngine;
-  let run: () => bigint;
-  if (engine === 'jit') {
-    const jit = new JitProgram(program, options);
+  let run: () => unknown;
+  let result: bigint;
+  if (engine !== 'interpreter') {
+    let provenSafe: ((pc: number) => boolean) | undefined;
+    if (engine === 'jit-verified') {
+      const proofs = verify(program, { context: XDP_CONTEXT, maps: maps.info }).safeAccesses;
+      provenSafe = (pc) => proofs.has(pc);
+    }
+    // Verified programs never read stack bytes they did not write: no zeroing per run.
+    const jit = new JitProgram(program, { ...options, provenSafe, zeroStack: engine !== 'jit-verified' });
     e = jit;
-    run = () => jit.runWith(ctx.start, 0, [packet, ctx], ctx);
+    result = jit.runWith(ctx.start, 0, [packet, ctx], ctx);
+    // The lean entry (what ust and the packet filters use): windows fixed once, r0's low 32 bits
+    // returned as a Number, as the kernel's XDP returns a u32.
+    jit.prepare([packet, ctx], ctx);
+    run = () => jit.runPrepared(ctx.start, 0);
   } else {
     const interp = new Interpreter(program, options);
     e = interp;
     run = () => interp.run(ctx);
+    result = interp.run(ctx);
   }
   try {
-    const result = run();
     return { ns: nsPerRun(run), result };
   } finally {
     e.dispose();
@@ -102,16 +116,23 @@ export function measureEngines(): EngineFigures[] {
     const interp = userspace(w, 'interpreter');
     const jit = userspace(w, 'jit');
     if (interp.result !== jit.result) throw new Error(`${w.name}: interpreter returns ${interp.result}, jit ${jit.result}`);
-    return { workload: w.name, interpreter: interp.ns, jit: jit.ns, kernel: kernel(w), result: jit.result };
+    let jitVerified: number | undefined;
+    try {
+      jitVerified = userspace(w, 'jit-verified').ns;
+    } catch (e) {
+      if (!(e instanceof VerifierError)) throw e;
+    }
+    return { workload: w.name, interpreter: interp.ns, jit: jit.ns, jitVerified, kernel: kernel(w), result: jit.result };
   });
 }
 
 export function printEngines(rows: EngineFigures[]): void {
   const f = (n: number | undefined): string => (n === undefined ? 'n/a' : n < 100 ? n.toFixed(1) : n.toFixed(0));
-  console.log('ns per run        interpreter        jit     kernel-jit   interp/jit   jit/kernel');
+  const ratio = (a: number | undefined, b: number | undefined, digits: number): string => (a && b ? (a / b).toFixed(digits) + 'x' : 'n/a');
+  console.log('ns per run        interpreter        jit  jit+proofs     kernel-jit   interp/jit  interp/jit+p   jit/kernel jit+p/kernel');
   for (const r of rows) {
-    console.log(`${r.workload.padEnd(16)} ${f(r.interpreter).padStart(12)} ${f(r.jit).padStart(10)} ${f(r.kernel).padStart(14)} `
-      + `${(r.interpreter / r.jit).toFixed(1).padStart(11)}x ${r.kernel ? (r.jit / r.kernel).toFixed(2).padStart(11) + 'x' : '        n/a'}`);
+    console.log(`${r.workload.padEnd(16)} ${f(r.interpreter).padStart(12)} ${f(r.jit).padStart(10)} ${f(r.jitVerified).padStart(11)} ${f(r.kernel).padStart(14)} `
+      + `${ratio(r.interpreter, r.jit, 1).padStart(12)} ${ratio(r.interpreter, r.jitVerified, 1).padStart(13)} ${ratio(r.jit, r.kernel, 2).padStart(12)} ${ratio(r.jitVerified, r.kernel, 2).padStart(12)}`);
   }
 }
 

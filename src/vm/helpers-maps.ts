@@ -1,8 +1,8 @@
 // Map and ring-buffer helpers of the VM (bpf_map_lookup_elem & co.), registered into an engine's
 // HelperRegistry. They read keys and values through the checked VM memory and return what the
 // kernel's return: a value address or 0, 0 or a negative errno.
-import type { HelperContext, HelperRegistry } from './helpers.js';
-import { Errno, RingBuffer, VmMaps } from './maps.js';
+import type { ArrayMapLayout, HelperContext, HelperRegistry } from './helpers.js';
+import { ArrayMap, Errno, RingBuffer, VmMaps } from './maps.js';
 
 const bytesAt = (ctx: HelperContext, addr: bigint, size: number): Uint8Array => {
   const a = Number(addr);
@@ -30,17 +30,50 @@ export function registerMapHelpers(registry: HelperRegistry, maps: VmMaps): Help
     }
     throw new RangeError(`ringbuf_${discard ? 'discard' : 'submit'} of 0x${addr.toString(16)}, which is no reservation`);
   };
+  // The 32-bit variants (FastHelperFunction: arguments are i32s, `>>> 0` for the unsigned
+  // value): same checks and results, through the maps' address-based methods.
+  const fastMapOf = (h: number) => {
+    const m = maps.get(h >>> 0);
+    if (!m) throw new RangeError(`helper called with a handle that is no map (${h >>> 0})`);
+    return m;
+  };
+  const checked = (ctx: HelperContext, addr: number, size: number): number => {
+    const a = addr >>> 0;
+    ctx.memory.check(a, size, false);
+    return a;
+  };
+  const arrayMap = (handle: bigint): ArrayMapLayout | undefined => {
+    const m = handle <= 0xffffffffn ? maps.get(Number(handle)) : undefined;
+    return m instanceof ArrayMap ? m.layout : undefined;
+  };
   registry.register('map_lookup_elem', (ctx, m, key) => {
     const map = mapOf(m);
     return BigInt(map.lookupAddress(bytesAt(ctx, key, map.keySize)));
+  }, undefined, {
+    fast: (ctx, m, key) => {
+      const map = fastMapOf(m);
+      return map.lookupAt(checked(ctx, key, map.keySize));
+    },
+    arrayMap,
   });
   registry.register('map_update_elem', (ctx, m, key, value, flags) => {
     const map = mapOf(m);
     return map.update(bytesAt(ctx, key, map.keySize).slice(), bytesAt(ctx, value, map.valueSize).slice(), Number(flags));
+  }, undefined, {
+    fast: (ctx, m, key, value, flags) => {
+      const map = fastMapOf(m);
+      const k = checked(ctx, key, map.keySize);
+      return map.updateAt(k, checked(ctx, value, map.valueSize), flags >>> 0);
+    },
   });
   registry.register('map_delete_elem', (ctx, m, key) => {
     const map = mapOf(m);
     return map.delete(bytesAt(ctx, key, map.keySize).slice());
+  }, undefined, {
+    fast: (ctx, m, key) => {
+      const map = fastMapOf(m);
+      return map.deleteAt(checked(ctx, key, map.keySize));
+    },
   });
   // The per-CPU lookup: one CPU, so cpu 0 is the only valid one.
   registry.register('map_lookup_percpu_elem', (ctx, m, key, cpu) => {

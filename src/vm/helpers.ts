@@ -17,7 +17,36 @@ export interface HelperContext {
 
 export type HelperFunction = (ctx: HelperContext, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
 
-export interface HelperDefinition {
+/**
+ * A helper's variant for calls whose five arguments all fit in 32 bits (pointers, handles, small
+ * integers): each argument is the register's low half as a SIGNED i32 (`x >>> 0` for the
+ * unsigned value) and r0 is returned as a Number (a safe integer; negative for errnos). Same
+ * behaviour as the BigInt function, only cheaper: the JIT calls it without any BigInt.
+ */
+export type FastHelperFunction = (ctx: HelperContext, r1: number, r2: number, r3: number, r4: number, r5: number) => number;
+
+/** Where an array map's values lie, so the JIT can inline map_lookup_elem on it. */
+export interface ArrayMapLayout {
+  /** Address of value 0; value i is at base + i * stride. */
+  readonly base: number;
+  readonly stride: number;
+  readonly count: number;
+  readonly valueSize: number;
+  readonly writable: boolean;
+}
+
+export interface HelperExtras {
+  fast?: FastHelperFunction;
+  /**
+   * The JIT may compute this helper in wasm instead of calling it: 'zero' (always returns 0, no
+   * side effect), 'prandom' (a uniformly random u32; the JIT's own xorshift32 stream).
+   */
+  inline?: 'zero' | 'prandom';
+  /** For map_lookup_elem: the layout of the array map with this handle (undefined: not one). */
+  arrayMap?: (handle: bigint) => ArrayMapLayout | undefined;
+}
+
+export interface HelperDefinition extends HelperExtras {
   readonly id: number;
   readonly name: string;
   readonly fn: HelperFunction;
@@ -38,10 +67,10 @@ export class HelperRegistry {
   private readonly byId = new Map<number, HelperDefinition>();
 
   /** Register (or replace) the helper with kernel id `id` (a number or a bpf_func_id name). */
-  register(id: number | HelperName, fn: HelperFunction, name?: string): this {
+  register(id: number | HelperName, fn: HelperFunction, name?: string, extras: HelperExtras = {}): this {
     const n = typeof id === 'number' ? id : Helper[id];
     const label = name ?? (typeof id === 'string' ? id : helperNameOf(n) ?? `helper_${n}`);
-    this.byId.set(n, { id: n, name: label, fn });
+    this.byId.set(n, { id: n, name: label, fn, ...extras });
     return this;
   }
 
@@ -69,7 +98,10 @@ function helperNameOf(id: number): string | undefined {
   return (Object.keys(Helper) as HelperName[]).find((k) => Helper[k] === id);
 }
 
-const NS_ORIGIN = process.hrtime.bigint();
+// One clock for both calling conventions: nanoseconds since start as a Number (exact below 2^53,
+// ~104 days), so the 32-bit variant of ktime_get_ns needs no BigInt.
+const MS_ORIGIN = performance.now();
+const nowNs = (): number => Math.round((performance.now() - MS_ORIGIN) * 1e6);
 
 /** Read a NUL-terminated string of at most `max` bytes at `addr` (checked). */
 export function readCString(memory: VmMemory, addr: bigint, max: number): string {
@@ -107,14 +139,15 @@ export function formatTrace(memory: VmMemory, fmt: string, args: bigint[]): stri
 /** The helpers every VM program can use: time, randomness, ids, trace_printk. */
 export function defaultHelpers(): HelperRegistry {
   const r = new HelperRegistry();
-  const now = (): bigint => process.hrtime.bigint() - NS_ORIGIN;
-  r.register('ktime_get_ns', () => now());
-  r.register('ktime_get_boot_ns', () => now());
-  r.register('ktime_get_coarse_ns', () => now());
-  r.register('jiffies64', () => now() / 4_000_000n);
-  r.register('get_prandom_u32', () => BigInt((Math.random() * 0x100000000) >>> 0));
-  r.register('get_smp_processor_id', () => 0n);
-  r.register('get_numa_node_id', () => 0n);
+  const now = (): bigint => BigInt(nowNs());
+  const prandom = (): number => (Math.random() * 0x100000000) >>> 0;
+  r.register('ktime_get_ns', () => now(), undefined, { fast: nowNs });
+  r.register('ktime_get_boot_ns', () => now(), undefined, { fast: nowNs });
+  r.register('ktime_get_coarse_ns', () => now(), undefined, { fast: nowNs });
+  r.register('jiffies64', () => now() / 4_000_000n, undefined, { fast: () => Math.floor(nowNs() / 4_000_000) });
+  r.register('get_prandom_u32', () => BigInt(prandom()), undefined, { fast: prandom, inline: 'prandom' });
+  r.register('get_smp_processor_id', () => 0n, undefined, { fast: () => 0, inline: 'zero' });
+  r.register('get_numa_node_id', () => 0n, undefined, { fast: () => 0, inline: 'zero' });
   r.register('get_current_pid_tgid', () => (BigInt(process.pid) << 32n) | BigInt(process.pid));
   r.register('get_current_uid_gid', () => {
     const uid = BigInt(process.getuid?.() ?? 0);

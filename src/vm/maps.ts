@@ -20,6 +20,14 @@ export interface MapSpec {
 }
 
 const keyString = (key: Uint8Array): string => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+/** Keys of at most this many bytes are table keys as Numbers (exact: 6 bytes < 2^53), not strings. */
+const NUMERIC_KEY_BYTES = 6;
+/** The little-endian value of `size` bytes at `at`, for numeric keys. */
+const keyNumber = (bytes: Uint8Array, at: number, size: number): number => {
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + bytes[at + i];
+  return v;
+};
 
 export abstract class VmMap implements MapInfo {
   readonly name: string;
@@ -40,6 +48,20 @@ export abstract class VmMap implements MapInfo {
   abstract update(key: Uint8Array, value: Uint8Array, flags?: number): bigint;
   abstract delete(key: Uint8Array): bigint;
   abstract keys(): Uint8Array[];
+  /**
+   * Address-based variants for the helpers' 32-bit fast path: key and value are addresses the
+   * caller has checked (readable for keySize / valueSize bytes); no copies, no BigInt.
+   */
+  lookupAt(keyAddr: number): number {
+    return this.lookupAddress(this.memory.bytes.subarray(keyAddr, keyAddr + this.keySize));
+  }
+  updateAt(keyAddr: number, valueAddr: number, flags: number): number {
+    const b = this.memory.bytes;
+    return Number(this.update(b.slice(keyAddr, keyAddr + this.keySize), b.slice(valueAddr, valueAddr + this.valueSize), flags));
+  }
+  deleteAt(keyAddr: number): number {
+    return Number(this.delete(this.memory.bytes.slice(keyAddr, keyAddr + this.keySize)));
+  }
   /** A copy of the value for `key`, or undefined. */
   lookup(key: Uint8Array): Uint8Array | undefined {
     const addr = this.lookupAddress(key);
@@ -54,20 +76,46 @@ export abstract class VmMap implements MapInfo {
 /** Hash map; `lru` evicts the least recently used entry instead of failing when full. */
 export class HashMap extends VmMap {
   /** Insertion order doubles as recency order for the LRU variant (re-inserted on use). */
-  private readonly table = new Map<string, { key: Uint8Array; region: Region }>();
+  private readonly table = new Map<string | number, { key: Uint8Array; region: Region }>();
+  private readonly numeric: boolean;
   constructor(handle: number, spec: MapSpec, memory: VmMemory, private readonly lru: boolean) {
     super(handle, spec, memory);
+    this.numeric = spec.keySize <= NUMERIC_KEY_BYTES;
+  }
+  /** The table key: small keys as a Number (hashing a string costs far more). */
+  private keyOf(key: Uint8Array): string | number {
+    return this.numeric ? keyNumber(key, 0, Math.min(key.length, this.keySize)) : keyString(key);
   }
   lookupAddress(key: Uint8Array): number {
-    const k = keyString(key);
+    return this.lookupKey(this.keyOf(key));
+  }
+  private lookupKey(k: string | number): number {
     const e = this.table.get(k);
     if (!e) return 0;
     if (this.lru) { this.table.delete(k); this.table.set(k, e); }
     return e.region.start;
   }
+  override lookupAt(keyAddr: number): number {
+    if (!this.numeric) return super.lookupAt(keyAddr);
+    return this.lookupKey(keyNumber(this.memory.bytes, keyAddr, this.keySize));
+  }
+  override updateAt(keyAddr: number, valueAddr: number, flags: number): number {
+    if (this.numeric && flags !== BPF_NOEXIST) {
+      // An existing entry: copy the value in place (the common case of counters).
+      const bytes = this.memory.bytes;
+      const e = this.table.get(keyNumber(bytes, keyAddr, this.keySize));
+      if (e) {
+        if (flags > BPF_EXIST) return Number(Errno.EINVAL);
+        bytes.copyWithin(e.region.start, valueAddr, valueAddr + this.valueSize);
+        if (this.lru) { const k = keyNumber(bytes, keyAddr, this.keySize); this.table.delete(k); this.table.set(k, e); }
+        return 0;
+      }
+    }
+    return super.updateAt(keyAddr, valueAddr, flags);
+  }
   update(key: Uint8Array, value: Uint8Array, flags = BPF_ANY): bigint {
     if (flags > BPF_EXIST) return Errno.EINVAL;
-    const k = keyString(key);
+    const k = this.keyOf(key);
     const e = this.table.get(k);
     if (e && flags === BPF_NOEXIST) return Errno.EEXIST;
     if (!e && flags === BPF_EXIST) return Errno.ENOENT;
@@ -78,8 +126,8 @@ export class HashMap extends VmMap {
     }
     if (this.table.size >= this.maxEntries) {
       if (!this.lru) return Errno.E2BIG;
-      const [oldest] = this.table.keys();
-      this.delete(Buffer.from(oldest, 'latin1'));
+      const [oldest] = this.table.values();
+      this.delete(oldest.key);
     }
     const region = this.memory.map(this.valueSize, 'map_value', true, `map '${this.name}' value`);
     this.memory.write(region, value.subarray(0, this.valueSize));
@@ -87,7 +135,7 @@ export class HashMap extends VmMap {
     return 0n;
   }
   delete(key: Uint8Array): bigint {
-    const k = keyString(key);
+    const k = this.keyOf(key);
     const e = this.table.get(k);
     if (!e) return Errno.ENOENT;
     this.table.delete(k);
@@ -105,11 +153,22 @@ export class HashMap extends VmMap {
 
 /** Array map: every element exists from the start (zeroed); u32 keys index it; no deletion. */
 export class ArrayMap extends VmMap {
-  private readonly elements: Region[] = [];
+  private elements: Region[];
   constructor(handle: number, spec: MapSpec, memory: VmMemory) {
     super(handle, spec, memory);
     if (spec.keySize !== 4) throw new RangeError(`array map '${spec.name}' needs 4-byte keys`);
-    for (let i = 0; i < spec.maxEntries; i++) this.elements.push(memory.map(spec.valueSize, 'map_value', true, `map '${spec.name}' value [${i}]`));
+    // At a fixed stride, so value i is at base + i * stride (the JIT computes lookups inline).
+    this.elements = memory.mapArray(spec.maxEntries, spec.valueSize, 'map_value', true, (i) => `map '${spec.name}' value [${i}]`);
+  }
+  /** Where the values lie (ArrayMapLayout), for the JIT; undefined once closed. */
+  get layout(): { base: number; stride: number; count: number; valueSize: number; writable: boolean } | undefined {
+    if (this.elements.length === 0) return undefined;
+    return { base: this.elements[0].start, stride: VmMemory.strideOf(this.valueSize), count: this.elements.length, valueSize: this.valueSize, writable: true };
+  }
+  override lookupAt(keyAddr: number): number {
+    const b = this.memory.bytes;
+    const i = (b[keyAddr] | (b[keyAddr + 1] << 8) | (b[keyAddr + 2] << 16) | (b[keyAddr + 3] << 24)) >>> 0;
+    return i < this.elements.length ? this.elements[i].start : 0;
   }
   private index(key: Uint8Array): number {
     return new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
@@ -138,7 +197,7 @@ export class ArrayMap extends VmMap {
   }
   close(): void {
     for (const r of this.elements) this.memory.unmap(r);
-    this.elements.length = 0;
+    this.elements = [];
   }
 }
 

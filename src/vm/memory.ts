@@ -65,7 +65,18 @@ export class VmMemory {
 
   /** Map a zero-filled region of `size` bytes and return it. */
   map(size: number, kind: RegionKind, writable: boolean, name: string = kind): Region {
-    const rounded = Math.max(ALIGN, Math.ceil(size / ALIGN) * ALIGN) + REGION_GAP;
+    return this.mapArray(1, size, kind, writable, () => name)[0];
+  }
+
+  /**
+   * Map `count` zero-filled regions of `size` bytes each at a fixed stride (size rounded up plus
+   * the gap), i.e. region i starts at regions[0].start + i * stride: an array map's values, whose
+   * lookup the JIT can then compute instead of calling out. Each is still its own region (an
+   * access running past one faults).
+   */
+  mapArray(count: number, size: number, kind: RegionKind, writable: boolean, name: (i: number) => string): Region[] {
+    const stride = Math.max(ALIGN, Math.ceil(size / ALIGN) * ALIGN) + REGION_GAP;
+    const rounded = stride * count;
     let start: number;
     const reuse = this.freeList.findIndex((f) => f.size >= rounded);
     if (reuse >= 0) {
@@ -78,10 +89,19 @@ export class VmMemory {
       if (needPages > 0) this.memory.grow(needPages);
     }
     this.bytes.fill(0, start, start + rounded - REGION_GAP);
-    const region: Region = { kind, start, size, writable, name };
+    const made: Region[] = [];
+    for (let i = 0; i < count; i++) made.push({ kind, start: start + i * stride, size, writable, name: name(i) });
     const at = this.regions.findIndex((r) => r.start > start);
-    this.regions.splice(at < 0 ? this.regions.length : at, 0, region);
-    return region;
+    // Not splice(at, 0, ...made): an array of a million values would overflow the argument list.
+    const tail = at < 0 ? [] : this.regions.splice(at);
+    for (const r of made) this.regions.push(r);
+    for (const r of tail) this.regions.push(r);
+    return made;
+  }
+
+  /** The stride mapArray() uses for `size`-byte regions. */
+  static strideOf(size: number): number {
+    return Math.max(ALIGN, Math.ceil(size / ALIGN) * ALIGN) + REGION_GAP;
   }
 
   /**
@@ -96,6 +116,7 @@ export class VmMemory {
     if (i < 0) return;
     this.regions.splice(i, 1);
     this.unmapped++;
+    this.last = undefined;
     this.freeList.push({ start: region.start, size: Math.max(ALIGN, Math.ceil(region.size / ALIGN) * ALIGN) + REGION_GAP });
   }
 
@@ -110,8 +131,19 @@ export class VmMemory {
     return this.bytes.slice(region.start + offset, region.start + offset + length);
   }
 
+  /** The region find() returned last (helpers tend to hit the same one: the stack, a map value). */
+  private last: Region | undefined;
+
   /** The region containing [address, address+length), or undefined. */
   find(address: number, length: number): Region | undefined {
+    const l = this.last;
+    if (l !== undefined && address >= l.start && address < l.start + l.size && address + length <= l.start + l.size) return l;
+    const r = this.search(address, length);
+    if (r) this.last = r;
+    return r;
+  }
+
+  private search(address: number, length: number): Region | undefined {
     const rs = this.regions;
     let lo = 0;
     let hi = rs.length - 1;

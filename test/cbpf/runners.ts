@@ -2,6 +2,7 @@
 // kernel-style eBPF translation on the userspace VM's interpreter and its WebAssembly JIT.
 import type { CbpfInstruction } from '../../src/cbpf/instruction.js';
 import { cbpfToEbpf } from '../../src/cbpf/to-ebpf.js';
+import { JitPacketFilter } from '../../src/cbpf/jit-filter.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
 import { JitProgram } from '../../src/vm/jit/jit.js';
 import { Program, ProgramType } from '../../src/kernel/programs.js';
@@ -22,6 +23,12 @@ export function ebpfJitRunner(program: CbpfInstruction[]): Runner {
     },
     dispose() { jit.memory.unmap(region); jit.dispose(); },
   };
+}
+
+/** The filter CLI's engine: the JIT through its lean entry (JitPacketFilter). */
+export function jitPacketFilterRunner(program: CbpfInstruction[]): Runner {
+  const filter = new JitPacketFilter(program);
+  return { name: 'jit-packet-filter', run: (data, wireLength) => filter.match(data, wireLength), dispose: () => filter.close() };
 }
 
 /** The VM interpreter's run() passes r2 = the captured length, so `len` is the captured length:
@@ -62,7 +69,7 @@ export function engineTakes(name: string, data: Uint8Array, wireLength: number):
 }
 
 export function runnersForOracle(program: CbpfInstruction[], withKernel = false): Runner[] {
-  const runners = [ebpfJitRunner(program), ebpfInterpreterRunner(program)];
+  const runners = [ebpfJitRunner(program), jitPacketFilterRunner(program), ebpfInterpreterRunner(program)];
   if (withKernel) runners.push(ebpfKernelRunner(program));
   return runners;
 }

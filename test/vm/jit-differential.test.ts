@@ -11,7 +11,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needs } from '../support/environment.js';
 import { verify, XDP_CONTEXT } from '../../src/vm/verifier/index.js';
-import { caseOf, runCase, runKernelXdp, runXdp, samePacket } from '../support/differential.js';
+import { caseOf, runCase, runKernelSocketFilter, runKernelXdp, runSocketFilter, runXdp, samePacket } from '../support/differential.js';
+import { FUZZ_MAP, generateSocketFilter, Random, randomPacket } from '../../src/vm/fuzz/generate.js';
+import { bindMaps } from '../../src/isa/builder.js';
+import { VmMaps } from '../../src/vm/maps.js';
+import { VmMemory } from '../../src/vm/memory.js';
+
+/** Smallest packet for a socket-filter test run: an Ethernet header plus a little. */
+const ETH_MIN = 20;
 import { AluOp, Class } from '../../src/isa/opcodes.js';
 import { Instruction } from '../../src/isa/instruction.js';
 import { assemble } from '../../src/isa/assembler.js';
@@ -60,8 +67,10 @@ test(`our verifier's verdicts match the kernel's on ${VERIFY_COUNT} programs; it
   for (let seed = SEED; seed < SEED + VERIFY_COUNT; seed++) {
     const { program, packet } = caseOf(seed);
     let safe: ReadonlySet<number>;
+    const maps = new VmMaps(new VmMemory());
+    maps.create({ name: FUZZ_MAP.name, kind: 'array', keySize: FUZZ_MAP.keySize, valueSize: FUZZ_MAP.valueSize, maxEntries: FUZZ_MAP.entries });
     try {
-      safe = verify(program, { context: XDP_CONTEXT }).safeAccesses;
+      safe = verify(bindMaps(program, maps.handleOf), { context: XDP_CONTEXT, maps: maps.info }).safeAccesses;
     } catch (e) {
       disagreements.push(`seed ${seed}: kernel accepts, ours rejects: ${(e as Error).message}`);
       continue;
@@ -79,6 +88,26 @@ test(`our verifier's verdicts match the kernel's on ${VERIFY_COUNT} programs; it
   assert.deepEqual(unexplained, [], 'verdict disagreements other than the complexity limit');
   assert.ok(disagreements.length <= VERIFY_COUNT * 0.02, `${disagreements.length} programs exceed our verifier's complexity limit`);
   assert.ok(proven > VERIFY_COUNT * 10, `only ${proven} accesses proven safe`);
+});
+
+test(`legacy packet loads (LD_ABS/LD_IND) agree with the kernel on ${Math.min(COUNT, 2000)} socket filters`, needs(), () => {
+  const failures = [];
+  let zeroByBounds = 0;
+  for (let seed = SEED; seed < SEED + Math.min(COUNT, 2000); seed++) {
+    const program = generateSocketFilter(seed);
+    const rnd = new Random(seed ^ 0x5bd1e995);
+    const packet = randomPacket(rnd, ETH_MIN + rnd.int(60));
+    const kernel = runKernelSocketFilter(program, packet);
+    const interpreter = runSocketFilter('interpreter', program, packet);
+    const jit = runSocketFilter('jit', program, packet);
+    if (kernel.retval === 0) zeroByBounds++;
+    if (kernel.rejected !== undefined || kernel.retval !== jit.retval || jit.retval !== interpreter.retval) {
+      failures.push({ seed, disagreements: [`kernel ${kernel.rejected ?? kernel.retval}, interpreter ${interpreter.error ?? interpreter.retval}, jit ${jit.error ?? jit.retval}`] });
+    }
+  }
+  assert.equal(failures.length, 0, report(failures));
+  // Both outcomes occur: loads in bounds, and programs ended by an out-of-bounds load.
+  assert.ok(zeroByBounds > 20 && zeroByBounds < Math.min(COUNT, 2000) - 20, `${zeroByBounds} programs returned 0`);
 });
 
 test('the comparison can fail: a one-instruction mutation is noticed', needs(), () => {

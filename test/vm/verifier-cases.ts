@@ -124,6 +124,12 @@ export const UNSAFE: UnsafeCase[] = [
   { name: 'map value stored to stack and dereferenced when null', message: "R0 invalid mem access 'map_value_or_null'", program: asm((b) => lookup(b).stx('dw', R10, -16, R0).ldx('dw', R0, R10, -16).ldx('b', R0, R0, 0).exit()) },
   { name: 'variable stack offset past the frame', message: 'invalid variable-offset read from stack R2 var_off=(0x0; 0xf) off=-8 size=1', program: asm((b) => b.st('dw', R10, -8, 0).ldx('w', R3, R1, 16).alu64('and', R3, 15).mov64(R2, R10).add64(R2, -8).add64(R2, R3).ldx('b', R0, R2, 0).exit()) },
   { name: 'variable stack offset not aligned for its size', message: 'misaligned stack access off (0x0; 0x7)+-16+0 size 8', program: asm((b) => b.st('dw', R10, -16, 0).st('dw', R10, -8, 0).ldx('w', R3, R1, 16).alu64('and', R3, 7).mov64(R2, R10).add64(R2, -16).add64(R2, R3).ldx('dw', R0, R2, 0).exit()) },
+  { name: 'unbounded recursion', message: 'the call stack of 9 frames is too deep', program: [raw(0x85, 0, 1, 0, -1), MOV0, EXIT] },
+  { name: 'legacy packet load outside socket filters', message: 'BPF_LD_[ABS|IND] instructions not allowed for this program type', program: [raw(0xbf, 6, 1), raw(0x30, 0, 0, 0, 0), MOV0, EXIT] },
+  { name: 'program ending in a 32-bit exit', message: 'last insn is not an exit or jmp', program: [MOV0, raw(0x96)] },
+  { name: 'unknown ALU operation', message: 'unknown opcode e7', program: [raw(0xe7), MOV0, EXIT] },
+  { name: 'register r11', message: 'R11 is invalid', program: [raw(0xb7, 11), MOV0, EXIT] },
+  { name: 'local function returning without setting r0', message: 'R0 !read_ok', program: [raw(0x85, 0, 1, 0, 1), EXIT, EXIT] },
 ];
 
 /** Safe programs both verifiers must accept (the patterns real programs use). */

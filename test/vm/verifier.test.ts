@@ -12,6 +12,7 @@ import { encode } from '../../src/isa/encoding.js';
 import { Instruction } from '../../src/isa/instruction.js';
 import { verify, VerifierError, XDP_CONTEXT, MapInfo } from '../../src/vm/verifier/index.js';
 import { needs } from '../support/environment.js';
+import { ProgramBuilder, R0, R1 } from '../../src/isa/builder.js';
 import { SAFE, UNSAFE } from './verifier-cases.js';
 
 export const TEST_MAPS: Record<number, MapInfo> = {
@@ -163,5 +164,19 @@ test('the kernel verifier gives the same verdict on 1500 random programs', needs
     assert.ok(accepted > 50, `only ${accepted} random programs valid: the comparison would prove little`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a rejection names the instruction in kernel syntax and the script line it came from', () => {
+  const b = new ProgramBuilder();
+  b.at({ line: 3, column: 5, text: '@x = *ptr' }).mov64(R1, 0).ldx('dw', R0, R1, 0).exit();
+  try {
+    verify(b.build(), opts);
+    assert.fail('accepted');
+  } catch (e) {
+    assert.ok(e instanceof VerifierError);
+    assert.equal(e.pc, 1);
+    assert.equal(e.line, '1: (79) r0 = *(u64 *)(r1 +0)');
+    assert.equal(e.render(), "error: the verifier rejected the program: R1 invalid mem access 'scalar'\n  at 1: (79) r0 = *(u64 *)(r1 +0)\n  generated from line 3:5: @x = *ptr");
   }
 });

@@ -7,7 +7,7 @@ import type { Command } from '../main.js';
 import { UserError } from '../../diagnostics.js';
 import { compileFilter } from '../../cbpf/filter/compile.js';
 import { checkCbpf } from '../../cbpf/checker.js';
-import { runCbpf } from '../../cbpf/interpreter.js';
+import { JitPacketFilter } from '../../cbpf/jit-filter.js';
 import { formatC, formatDecimal, formatListing } from '../../cbpf/listing.js';
 import { type CapturedPacket, LinkType, readCaptureFile, writePcap } from '../../cbpf/pcap.js';
 import { formatTime, summarize } from '../../cbpf/summary.js';
@@ -79,9 +79,16 @@ const command: Command = {
 
     if (capture) {
       if (capture.truncated) process.stderr.write(`bpfkit: ${o.read}: ${capture.truncated}\n`);
-      for (const p of capture.packets) {
-        if (p.linkType !== linkType) continue;
-        if (runCbpf(program, p.data, p.wireLength) !== 0) emit(p);
+      // The eBPF translation on the WebAssembly JIT (bench/filter.ts: faster than the classic
+      // interpreter and than tcpdump on the same capture); the same verdicts (test/cbpf oracle).
+      const filter = new JitPacketFilter(program);
+      try {
+        for (const p of capture.packets) {
+          if (p.linkType !== linkType) continue;
+          if (filter.match(p.data, p.wireLength) !== 0) emit(p);
+        }
+      } finally {
+        filter.close();
       }
     } else if (o.interface) {
       const { FilterSocket } = await import('../../kernel/socket.js');

@@ -141,7 +141,8 @@ export function compileFilter(source: string, layout: RecordLayout): CompiledFil
     const prefix = enc(segments[0]);
     const suffix = segments.length === 2 ? enc(segments[1]) : undefined;
     const data = f.offset + 4;
-    stringBytes.set(f.name, Math.max(stringBytes.get(f.name) ?? 0, suffix ? f.capacity : prefix.length));
+    // Only a non-empty suffix is read from the string's end ("p*" reads the prefix alone).
+    stringBytes.set(f.name, Math.max(stringBytes.get(f.name) ?? 0, suffix?.length ? f.capacity : prefix.length));
     if (prefix.length + (suffix?.length ?? 0) > f.capacity) return fail(`pattern is longer than the ${f.capacity} bytes kept of '${f.name}'`, span);
     b.ldx('w', R2, R1, f.offset);
     if (!suffix) {

@@ -10,8 +10,9 @@
 // The program folds every scalar register and the stack into r0 before exit (and r0 ^= r0 >> 32,
 // because XDP truncates the return value to 32 bits), so a wrong value anywhere shows.
 import { Instruction } from '../../isa/instruction.js';
-import { ProgramBuilder, Reg, R0, R1, R8, R9, R10, AluName, JmpName, SizeName, AtomicName } from '../../isa/builder.js';
-import { AluOp, Class, Source } from '../../isa/opcodes.js';
+import { Helper } from '../../isa/helpers.js';
+import { ProgramBuilder, Reg, R0, R1, R2, R3, R6, R7, R8, R9, R10, AluName, JmpName, SizeName, AtomicName } from '../../isa/builder.js';
+import { AluOp, Class, Mode, Size, Source } from '../../isa/opcodes.js';
 
 /** Bytes of packet every program may touch at constant offsets (it exits early if shorter). */
 export const PACKET_MIN = 64;
@@ -25,6 +26,9 @@ export const STACK_SLOTS = 8;
  * (found by this fuzzer; see KERNEL_VERIFIER_ATOMIC_FETCH in test/vm/jit-differential.test.ts).
  */
 export const ATOMIC_SLOT_OFF = -8 * STACK_SLOTS;
+
+/** The array map generated programs use (created by the harness in the kernel and in the VM). */
+export const FUZZ_MAP = { name: 'values', entries: 8, keySize: 4, valueSize: 16 } as const;
 
 /** A small, fast, seedable PRNG (mulberry32), so a failing seed reproduces exactly. */
 export class Random {
@@ -130,7 +134,8 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
     if (roll < 38) return divmod(s);
     if (roll < 42) return endian(s);
     if (roll < 45) return movsx(s);
-    if (roll < 47) { b.lddw(dst(s), rnd.u64()); return; }
+    if (roll < 46) { b.lddw(dst(s), rnd.u64()); return; }
+    if (roll < 47) return s.callee ? alu(s) : mapAccess(s);
     if (roll < 56) return s.callee ? alu(s) : packetFixed(s);
     // Branches inside a nested loop multiply the kernel verifier's paths (it walks every
     // iteration), so the inner loop of two is straight-line code.
@@ -143,6 +148,29 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): In
     // No calls inside loops: the kernel verifier walks every iteration of the callee too.
     if (roll < 99 && !s.callee && s.loops === 0 && s.writable.some((r) => r.n === 0)) return call(s);
     return alu(s);
+  }
+
+  // key = x & 7 (sometimes & 15: keys past the end give NULL); r0 = lookup(values, &key); if r0
+  // is not NULL, one load, store or atomic on the value. The helper clobbers r1-r5, so the
+  // operands after it are r3 (loaded), r6/r7 (scalars); the load is kept in stack slot 2.
+  function mapAccess(s: Scope): void {
+    if (!s.writable.some((r) => r.n === 0)) return alu(s);
+    const miss = b.newLabel('null');
+    b.mov64(R2, rnd.pick(SCALARS)).alu64('and', R2, rnd.chance(0.9) ? 7 : 15).stx('w', R10, -8, R2);
+    b.ldMap(R1, FUZZ_MAP.name).mov64(R2, R10).add64(R2, -8).call(Helper.map_lookup_elem);
+    b.jmp('jeq', R0, 0, miss);
+    const size = rnd.pick(SIZES);
+    const off = BYTES[size] * rnd.int(FUZZ_MAP.valueSize / BYTES[size]);
+    const src = rnd.pick([R6, R7]);
+    switch (rnd.int(4)) {
+      case 0: b.ldx(size, R3, R0, off).stx('dw', R10, -16, R3); break;
+      case 1: b.stx(size, R0, off, src); break;
+      case 2: b.st(size, R0, off, rnd.imm()); break;
+      default: b.atomic(size === 'dw' ? 'dw' : 'w', rnd.pick(['add', 'or', 'and', 'xor'] as const), R0, off - (off % (size === 'dw' ? 8 : 4)), src);
+    }
+    b.label(miss);
+    b.mov64(R0, rnd.imm());
+    for (let r = 1; r <= 5; r++) b.mov64(SCALARS[r], rnd.imm());
   }
 
   // A bpf-to-bpf call: the callee clobbers r1-r5 (the verifier forbids reading them after), so
@@ -301,4 +329,54 @@ export function randomPacket(rnd: Random, length: number): Uint8Array {
   const p = new Uint8Array(length);
   for (let i = 0; i < length; i++) p[i] = rnd.int(256);
   return p;
+}
+
+/**
+ * A random, valid SOCKET_FILTER program exercising the legacy packet loads (LD_ABS / LD_IND),
+ * which XDP programs cannot use: byte order, offsets from a register, and the kernel's rule that
+ * an out-of-bounds load ends the program with 0. r6 holds the context (LD_ABS requires it);
+ * r1-r5 are clobbered by every legacy load, so the scalars are r0 and r7-r9. IND offsets are kept
+ * non-negative: negative ones select the kernel's SKF_NET_OFF/SKF_LL_OFF areas, a Linux extension.
+ * The program sees the packet from its network header on (the kernel's test run strips Ethernet).
+ */
+export function generateSocketFilter(seed: number, statements = 20): Instruction[] {
+  const rnd = new Random(seed);
+  const b = new ProgramBuilder();
+  const scalars = [R0, R7, R8, R9];
+  const others = [R7, R8, R9];
+  const sizes = [Size.B, Size.H, Size.W];
+  b.mov64(R6, R1);
+  for (const r of scalars) b.mov64(r, rnd.imm());
+  const simpleAlu = (): void => {
+    const op = rnd.pick(ALU_OPS);
+    const shift = op === 'lsh' || op === 'rsh' || op === 'arsh';
+    const src: Reg | number = rnd.chance(0.5) ? rnd.pick(scalars) : shift ? rnd.int(64) : rnd.imm();
+    b.alu64(op, rnd.pick(scalars), src);
+  };
+  const load = (): void => {
+    const size = rnd.pick(sizes);
+    if (rnd.chance(0.5)) {
+      b.emit({ code: Class.LD | Mode.ABS | size, dst: 0, src: 0, off: 0, imm: rnd.int(72) });
+    } else {
+      const r = rnd.pick(others);
+      b.alu64('and', r, 63);
+      b.emit({ code: Class.LD | Mode.IND | size, dst: 0, src: r.n, off: 0, imm: rnd.int(16) });
+    }
+    // r0 holds the loaded value; fold it in before the next load overwrites it.
+    b.alu64(rnd.pick(['xor', 'add', 'mul'] as const), rnd.pick(others), R0);
+  };
+  for (let i = 0; i < statements; i++) {
+    const roll = rnd.int(10);
+    if (roll < 4) load();
+    else if (roll < 8) simpleAlu();
+    else {
+      const end = b.newLabel('endif');
+      b.jmp(rnd.pick(JMP_OPS), rnd.pick(scalars), rnd.chance(0.5) ? rnd.pick(scalars) : rnd.imm(), end);
+      for (let k = 1 + rnd.int(3); k > 0; k--) if (rnd.chance(0.5)) load(); else simpleAlu();
+      b.label(end);
+    }
+  }
+  for (const r of others) b.alu64('mul', R0, 0x01000193).alu64('xor', R0, r);
+  b.mov64(R1, R0).alu64('rsh', R1, 32).alu64('xor', R0, R1).exit();
+  return b.build();
 }

@@ -29,7 +29,8 @@ import {
   AluOp, AtomicOp, CallSrc, Class, JmpOp, LDDW, Mode, Size, Source, STACK_SIZE,
   opAlu, opClass, opMode, opSize, opSource, sizeBytes,
 } from '../../isa/opcodes.js';
-import { Code, I32, I64, ModuleBuilder, Op, ValType } from './wasm.js';
+import { Code, F64, I32, I64, ModuleBuilder, Op, ValType } from './wasm.js';
+import { Helper } from '../../isa/helpers.js';
 
 /** Why compiled code stopped abnormally (passed to the `trap` import with the pc). */
 export const TrapKind = {
@@ -73,12 +74,40 @@ export interface CompileOptions {
   layout?: 'auto' | 'dispatcher';
   /** Whether a helper id exists; calls to others trap when reached. Default: all exist. */
   hasHelper?: (id: number) => boolean;
+  /**
+   * Whether a helper has a 32-bit variant (import `f<id>`: (pc, r1..r5 as i32) -> f64). Calls
+   * whose five arguments all fit in 32 bits (pointers, handles, flags) take it: no BigInt crosses
+   * the boundary. Others take the general i64 import.
+   */
+  fastHelper?: (id: number) => boolean;
+  /** Helpers simple enough to compute in wasm: 'zero' returns 0, 'prandom' a xorshift32 number. */
+  inlineHelper?: (id: number) => 'zero' | 'prandom' | undefined;
+  /**
+   * An array map's value layout by handle (values at base + index * stride, `count` of them):
+   * map_lookup_elem with that handle in r1 (a constant in the same block) is compiled inline.
+   */
+  arrayMap?: (handle: bigint) => ArrayLayout | undefined;
+  /**
+   * Zero the stack before each run (default true, as the interpreter does). A verified program
+   * never reads stack bytes it did not write, so it may skip this.
+   */
+  zeroStack?: boolean;
+}
+
+export interface ArrayLayout {
+  base: number;
+  stride: number;
+  count: number;
+  valueSize: number;
+  writable: boolean;
 }
 
 export interface CompiledModule {
   bytes: Uint8Array;
   /** Helper ids in import order (import `h<id>`). */
   helpers: number[];
+  /** Helper ids called through their 32-bit variant (import `f<id>`). */
+  fastHelpers: number[];
   /** True when the program uses callx (dynamic helper calls). */
   usesCallx: boolean;
   /** Why each statically-known trap site traps (INVALID, JUMP_OUT, UNKNOWN_HELPER). */
@@ -86,7 +115,7 @@ export interface CompiledModule {
 }
 
 /** Names of the exported globals the runtime sets before each run. */
-export const Globals = ['fuel', 'depth', 'w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'w3lo', 'w3hi', 'w3wr'] as const;
+export const Globals = ['fuel', 'depth', 'w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'w3lo', 'w3hi', 'w3wr', 'fuel0', 'hi', 'rng'] as const;
 type GlobalName = typeof Globals[number];
 
 // Local indices inside every function.
@@ -133,6 +162,9 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const helperIds = [...new Set(program.filter((x) => x.code === (Class.JMP | JmpOp.CALL) && x.src === CallSrc.HELPER && hasHelper(x.imm)).map((x) => x.imm))];
   const helperFn = new Map<number, number>();
   for (const id of helperIds) helperFn.set(id, mod.importFunc('env', `h${id}`, [I32, I64, I64, I64, I64, I64], [I64]));
+  const fastIds = helperIds.filter((id) => options.fastHelper?.(id));
+  const fastFn = new Map<number, number>();
+  for (const id of fastIds) fastFn.set(id, mod.importFunc('env', `f${id}`, [I32, I32, I32, I32, I32, I32], [F64]));
   const usesCallx = program.some((x) => x.code === (Class.JMP | JmpOp.CALL | Source.X));
   const callxFn = usesCallx ? mod.importFunc('env', 'callx', [I32, I64, I64, I64, I64, I64, I64], [I64]) : -1;
   mod.importMemory('env', 'memory', 0);
@@ -154,7 +186,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   starts.forEach((start, fi) => {
     const end = fi + 1 < starts.length ? starts[fi + 1] : totalSlots;
     const body = compileFunction(program, pcs, indexOfPc, start, end, {
-      options, trapFn, checkFn, helperFn, callxFn, funcIndex, g, traps,
+      options, trapFn, checkFn, helperFn, fastFn, callxFn, funcIndex, g, traps,
     });
     mod.defineFunc(funcIndex.get(start)!, LOCALS, body);
   });
@@ -166,9 +198,39 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // A fresh, zeroed stack each run (as the interpreter does: runs are deterministic). Without
   // local calls only the main frame is reachable, since accesses below it fault.
   const zeroFrom = starts.length > 1 ? options.stack.start : options.stack.start + options.stack.size - STACK_SIZE;
-  // Unrolled 8-byte stores: V8's memory.fill costs ~70 ns per call, far more than 64 stores.
-  for (let at = zeroFrom; at < options.stack.start + options.stack.size; at += 8) s.i32(at).i64(0n).mem(Op.i64_store);
+  // A program that never names r10 cannot reach the stack (a pointer into it can only come
+  // from r10), so its bytes are unobservable and need no zeroing.
+  const stackReachable = program.some((x) => x.dst === 10 || x.src === 10);
+  const zeroStack = (code: Code): void => {
+    if (options.zeroStack === false || !stackReachable) return;
+    // Unrolled 8-byte stores: V8's memory.fill costs ~70 ns per call, far more than 64 stores.
+    for (let at = zeroFrom; at < options.stack.start + options.stack.size; at += 8) code.i32(at).i64(0n).mem(Op.i64_store);
+  };
+  zeroStack(s);
   mod.defineFunc(setup, [], s);
+
+  // The lean entry: `prepare` stores the per-run state once (windows, packet, fuel), `again(r1,
+  // r2)` runs with it and returns r0's low 32 bits (what the kernel returns for most program
+  // types), leaving the high half for `high()`: i32s both ways, nothing allocated per run.
+  const prepare = mod.declareFunc(setupParams, [], 'prepare');
+  const pr = new Code();
+  (['w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'fuel0'] as const).forEach((name, i) => { pr.get(i).gset(g[name]); });
+  mod.defineFunc(prepare, [], pr);
+  const again = mod.declareFunc([I32, I32], [I32], 'again');
+  const a = new Code();
+  a.gget(g.fuel0).gset(g.fuel).i32(0).gset(g.depth);
+  a.i32(-1).gset(g.w3lo).i32(-1).gset(g.w3hi).i32(0).gset(g.w3wr);
+  zeroStack(a);
+  a.get(0).op(Op.i64_extend_i32_u).get(1).op(Op.i64_extend_i32_u).i64(0n).i64(0n).i64(0n)
+    .i64(BigInt(options.stack.start + options.stack.size)).call(funcIndex.get(0)!).set(2);
+  a.get(2).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).gset(g.hi);
+  a.get(2).op(Op.i32_wrap_i64);
+  mod.defineFunc(again, [I64], a);
+  // Seeds the inline get_prandom_u32 (xorshift32: any non-zero state).
+  const seed = mod.declareFunc([I32], [], 'seed');
+  mod.defineFunc(seed, [], new Code().get(0).i32(1).op(Op.i32_or).gset(g.rng));
+  const high = mod.declareFunc([], [I32], 'high');
+  mod.defineFunc(high, [], new Code().gget(g.hi));
 
   // Called by the runtime when a helper unmapped memory: the cached region may be gone.
   const forget = mod.declareFunc([], [], 'forget');
@@ -183,7 +245,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     .i64(BigInt(options.stack.start + options.stack.size)).call(funcIndex.get(0)!);
   mod.defineFunc(entry, [], e);
 
-  return { bytes: mod.finish(), helpers: helperIds, usesCallx, traps };
+  return { bytes: mod.finish(), helpers: helperIds, fastHelpers: fastIds, usesCallx, traps };
 }
 
 const VALID_ATOMIC = new Set<number>([
@@ -199,6 +261,7 @@ interface Context {
   trapFn: number;
   checkFn: number;
   helperFn: Map<number, number>;
+  fastFn: Map<number, number>;
   callxFn: number;
   funcIndex: Map<number, number>;
   g: Record<GlobalName, number>;
@@ -282,7 +345,10 @@ function compileFunction(
     if (reg === 10) throw new JitCompileError('r10 is read-only', -1);
     c.set(local(reg));
   };
+  /** r1's value when it is a constant loaded earlier in the current block (a map handle). */
+  let knownR1: bigint | undefined;
   const emitBlock = (b: number): void => {
+    knownR1 = undefined;
     for (let i = blockFirst[b]; i <= blockLast[b]; i++) {
       const pc = pcs[i];
       const insn = program[i];
@@ -296,8 +362,23 @@ function compileFunction(
         c.length = mark;
         trap(TrapKind.INVALID, pc, e.message.replace(/^pc -?\d+: /, ''));
       }
+      knownR1 = r1After(insn, knownR1);
     }
   };
+  /** What r1 holds after `insn`, if it is a known constant (only lddw sets one). */
+  function r1After(insn: Instruction, before: bigint | undefined): bigint | undefined {
+    const cls = opClass(insn.code);
+    if (insn.code === LDDW) {
+      if (insn.dst !== 1) return before;
+      if (insn.src === 0) return BigInt.asUintN(64, insn.imm64 ?? BigInt(insn.imm >>> 0));
+      try { return cx.options.resolvePseudo ? BigInt.asUintN(64, cx.options.resolvePseudo(insn)) : undefined; } catch { return undefined; }
+    }
+    if (cls === Class.ALU || cls === Class.ALU64 || cls === Class.LDX) return insn.dst === 1 ? undefined : before;
+    if (cls === Class.STX && opMode(insn.code) === Mode.ATOMIC) return insn.src === 1 && (insn.imm & (AtomicOp.FETCH | AtomicOp.XCHG)) ? undefined : before;
+    if (cls === Class.JMP && opAlu(insn.code) === JmpOp.CALL) return undefined;
+    if (cls === Class.LD) return undefined;
+    return before;
+  }
 
   /** Branch to block k from the current code (condition already on the stack if `cond`). */
   let branch: (k: number, pc: number, cond: boolean, amount: number) => void;
@@ -713,6 +794,32 @@ function compileFunction(
     if (insn.src === CallSrc.HELPER) {
       const fn = cx.helperFn.get(insn.imm);
       if (fn === undefined) return trap(TrapKind.UNKNOWN_HELPER, pc, `unknown helper #${insn.imm}`);
+      if (insn.imm === Helper.map_lookup_elem && knownR1 !== undefined) {
+        const layout = cx.options.arrayMap?.(knownR1);
+        if (layout) return inlineArrayLookup(layout, pc);
+      }
+      const inline = cx.options.inlineHelper?.(insn.imm);
+      if (inline === 'zero') { c.i64(0n); set(0); return; }
+      if (inline === 'prandom') {
+        const x = cx.g.rng;
+        c.gget(x).gget(x).i32(13).op(Op.i32_shl).op(Op.i32_xor).gset(x);
+        c.gget(x).gget(x).i32(17).op(Op.i32_shr_u).op(Op.i32_xor).gset(x);
+        c.gget(x).gget(x).i32(5).op(Op.i32_shl).op(Op.i32_xor).gset(x);
+        c.gget(x).op(Op.i64_extend_i32_u); set(0);
+        return;
+      }
+      const fast = cx.fastFn.get(insn.imm);
+      if (fast !== undefined) {
+        // All five arguments below 2^32: the 32-bit variant (no BigInt), else the general one.
+        for (let r = 1; r <= 5; r++) { get(r); if (r > 1) c.op(Op.i64_or); }
+        c.i64(32n).op(Op.i64_shr_u).op(Op.i64_eqz).if_(I64);
+        c.i32(pc); for (let r = 1; r <= 5; r++) { get(r); c.op(Op.i32_wrap_i64); }
+        c.call(fast).op(Op.i64_trunc_f64_s);
+        c.else_();
+        c.i32(pc); args(); c.call(fn);
+        c.end(); set(0);
+        return;
+      }
       c.i32(pc); args(); c.call(fn); set(0);
       return;
     }
@@ -727,27 +834,50 @@ function compileFunction(
     c.gget(depth).i32(1).op(Op.i32_sub).op(Op.global_set).u32(depth);
   }
 
+  /**
+   * map_lookup_elem on an array map known at compile time, as the kernel's JIT inlines it: read
+   * the u32 key (checked like any load), r0 = its value's address or 0. The value's region
+   * becomes the cached window, so the accesses through r0 that follow are fast too.
+   */
+  function inlineArrayLookup(layout: ArrayLayout, pc: number): void {
+    address(2, 0, 4, false, pc, true);
+    c.get(L_T0).op(Op.i32_wrap_i64).mem(Op.i64_load32_u).set(L_T1);
+    c.get(L_T1).i64(BigInt(layout.count)).op(Op.i64_lt_u).if_(I64);
+    c.get(L_T1).i64(BigInt(layout.stride)).op(Op.i64_mul).i64(BigInt(layout.base)).op(Op.i64_add).set(L_T1);
+    c.get(L_T1).op(Op.i32_wrap_i64).gset(cx.g.w3lo);
+    c.get(L_T1).op(Op.i32_wrap_i64).i32(layout.valueSize).op(Op.i32_add).gset(cx.g.w3hi);
+    c.i32(layout.writable ? 1 : 0).gset(cx.g.w3wr);
+    c.get(L_T1);
+    c.else_().i64(0n).end();
+    set(0);
+  }
+
   /** Leave the checked address in T0 (i64). */
-  function address(base: number, off: number, size: number, write: boolean, pc: number): void {
+  function address(base: number, off: number, size: number, write: boolean, pc: number, unproven = false): void {
     get(base); if (off !== 0) c.i64(BigInt(off)).op(Op.i64_add);
     c.set(L_T0);
     // r10 + constant inside one frame is always within the stack region: no check needed.
     if (base === 10 && off >= -STACK_SIZE && off + size <= 0) return;
-    if (cx.options.provenSafe?.(pc)) return;
+    if (!unproven && cx.options.provenSafe?.(pc)) return;
     const stackHi = cx.options.stack.start + cx.options.stack.size;
     c.block();
-    // The stack from the current frame up (callers' frames stay reachable through pointers), then
-    // the two per-run input windows; anything else takes the slow path through VmMemory.check.
-    c.get(L_T0).get(P_FP).i64(BigInt(STACK_SIZE)).op(Op.i64_sub).op(Op.i64_ge_u);
-    c.get(L_T0).i64(BigInt(stackHi - size)).op(Op.i64_le_u);
-    c.op(Op.i32_and).brIf(0);
-    for (const [lo, hi, wr] of [[cx.g.w1lo, cx.g.w1hi, cx.g.w1wr], [cx.g.w2lo, cx.g.w2hi, cx.g.w2wr], [cx.g.w3lo, cx.g.w3hi, cx.g.w3wr]]) {
+    // The two per-run input windows (what most checked accesses hit: a pointer into the stack is
+    // usually r10 + constant, checked at compile time), the stack from the current frame up
+    // (callers' frames stay reachable through pointers), the cached region; anything else takes
+    // the slow path through VmMemory.check.
+    const windowTest = (lo: number, hi: number, wr: number): void => {
       c.get(L_T0).gget(lo).op(Op.i64_extend_i32_u).op(Op.i64_ge_u);
       c.get(L_T0).gget(hi).op(Op.i64_extend_i32_u).i64(BigInt(size)).op(Op.i64_sub).op(Op.i64_le_u);
       c.op(Op.i32_and);
       if (write) c.gget(wr).op(Op.i32_and);
       c.brIf(0);
-    }
+    };
+    windowTest(cx.g.w1lo, cx.g.w1hi, cx.g.w1wr);
+    windowTest(cx.g.w2lo, cx.g.w2hi, cx.g.w2wr);
+    c.get(L_T0).get(P_FP).i64(BigInt(STACK_SIZE)).op(Op.i64_sub).op(Op.i64_ge_u);
+    c.get(L_T0).i64(BigInt(stackHi - size)).op(Op.i64_le_u);
+    c.op(Op.i32_and).brIf(0);
+    windowTest(cx.g.w3lo, cx.g.w3hi, cx.g.w3wr);
     c.get(L_T0).i32(size).i32(write ? 1 : 0).i32(pc).call(cx.checkFn).set(L_T1);
     c.get(L_T1).op(Op.i32_wrap_i64).gset(cx.g.w3lo);
     c.get(L_T1).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).gset(cx.g.w3hi);

@@ -6,6 +6,7 @@ import { Instruction, slotOffsets } from '../../isa/instruction.js';
 import { STACK_SIZE } from '../../isa/opcodes.js';
 import { DEFAULT_MAX_INSTRUCTIONS, EngineOptions, ExecutionEngine, MAX_CALL_FRAMES } from '../engine.js';
 import { VmError, VmErrorKind } from '../errors.js';
+import { Helper } from '../../isa/helpers.js';
 import { defaultHelpers, HelperContext, HelperRegistry, StopProgram } from '../helpers.js';
 import { MemoryFault, Region, VmMemory } from '../memory.js';
 import { compile, CompileOptions, MAX_FRAMES, TrapKind } from './compile.js';
@@ -18,6 +19,11 @@ export interface JitOptions extends EngineOptions {
   provenSafe?: CompileOptions['provenSafe'];
   /** Control-flow layout (tests use 'dispatcher' to cover the general path). */
   layout?: CompileOptions['layout'];
+  /**
+   * Zero the stack before each run (default true, like the interpreter). Only a verified program
+   * (which never reads stack bytes it did not write) may turn it off.
+   */
+  zeroStack?: boolean;
 }
 
 /** A region the compiled code may access without the slow lookup (its bounds live in globals). */
@@ -31,6 +37,10 @@ interface Exports {
   setup(...state: RunState): void;
   forget(): void;
   main(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, fp: bigint): bigint;
+  prepare(...state: RunState): void;
+  seed(state: number): void;
+  again(r1: number, r2: number): number;
+  high(): number;
 }
 
 const TRAP_KIND: Record<number, VmErrorKind> = {
@@ -70,6 +80,17 @@ export class JitProgram implements ExecutionEngine {
   private inputView: Region | undefined;
   private bytes: Uint8Array;
   private disposed = false;
+  /** State of the lean entry (see prepare()); `stale` when another entry overwrote it in wasm. */
+  private prepared: RunState = [-1, -1, 0, -1, -1, 0, 0, -1, 0];
+  private preparedInput: Region | undefined;
+  private stale = true;
+  /** r0's high half when the last lean run ended early (a Stop): wasm's `hi` was not set then. */
+  private stoppedHigh: number | undefined;
+
+  /** r0's high 32 bits after the last runPrepared()/runWith32() (as a signed i32). */
+  get high(): number {
+    return this.stoppedHigh ?? this.exports.high();
+  }
 
   constructor(readonly program: readonly Instruction[], options: JitOptions = {}) {
     this.memory = options.memory ?? new VmMemory();
@@ -90,6 +111,10 @@ export class JitProgram implements ExecutionEngine {
       layout: options.layout,
       resolvePseudo: options.resolvePseudo,
       hasHelper: (id) => this.helpers.has(id),
+      fastHelper: (id) => this.helpers.get(id)?.fast !== undefined,
+      inlineHelper: (id) => this.helpers.get(id)?.inline,
+      arrayMap: (handle) => this.helpers.get(Helper.map_lookup_elem)?.arrayMap?.(handle),
+      zeroStack: options.zeroStack,
     });
     this.wasm = compiled.bytes;
 
@@ -108,6 +133,7 @@ export class JitProgram implements ExecutionEngine {
       check: (addr: bigint, size: number, write: number, pc: number): bigint => this.slowCheck(addr, size, write !== 0, pc),
     };
     for (const id of compiled.helpers) env[`h${id}`] = this.helperImport(id);
+    for (const id of compiled.fastHelpers) env[`f${id}`] = this.fastHelperImport(id);
     if (compiled.usesCallx) {
       env.callx = (pc: number, target: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
         const id = BigInt.asUintN(64, target);
@@ -120,6 +146,7 @@ export class JitProgram implements ExecutionEngine {
     const module = new WebAssembly.Module(this.wasm as Uint8Array<ArrayBuffer>);
     const instance = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports });
     this.exports = instance.exports as unknown as Exports;
+    this.exports.seed((Math.random() * 0x100000000) | 0);
   }
 
   private helperImport(id: number) {
@@ -134,13 +161,34 @@ export class JitProgram implements ExecutionEngine {
         if (memory.unmapped !== unmapped) this.exports.forget();
         return r0;
       } catch (err) {
-        if (err instanceof StopProgram) throw new Stop(BigInt.asUintN(64, err.value));
-        if (err instanceof VmError) throw err;
-        const insn = this.insnAt.get(pc);
-        if (err instanceof MemoryFault) throw new VmError('memory-fault', `in helper: ${err.message}`, pc, insn, err);
-        throw new VmError('helper-failed', `helper failed: ${(err as Error)?.message ?? String(err)}`, pc, insn, err);
+        return this.helperFailed(err, pc);
       }
     };
+  }
+
+  /** The import of a helper's 32-bit variant (see FastHelperFunction): Numbers both ways. */
+  private fastHelperImport(id: number) {
+    const fn = this.helpers.get(id)!.fast!;
+    const ctx = this.context as HelperContext;
+    const memory = this.memory;
+    return (pc: number, a: number, b: number, c: number, d: number, e: number): number => {
+      const unmapped = memory.unmapped;
+      try {
+        const r0 = fn(ctx, a, b, c, d, e);
+        if (memory.unmapped !== unmapped) this.exports.forget();
+        return r0;
+      } catch (err) {
+        return this.helperFailed(err, pc);
+      }
+    };
+  }
+
+  private helperFailed(err: unknown, pc: number): never {
+    if (err instanceof StopProgram) throw new Stop(BigInt.asUintN(64, err.value));
+    if (err instanceof VmError) throw err;
+    const insn = this.insnAt.get(pc);
+    if (err instanceof MemoryFault) throw new VmError('memory-fault', `in helper: ${err.message}`, pc, insn, err);
+    throw new VmError('helper-failed', `helper failed: ${(err as Error)?.message ?? String(err)}`, pc, insn, err);
   }
 
   /**
@@ -202,6 +250,7 @@ export class JitProgram implements ExecutionEngine {
 
   call(args: readonly bigint[]): bigint {
     this.live();
+    this.stale = true;
     this.context.input = undefined;
     this.exports.setup(-1, -1, 0, -1, -1, 0, 0, -1, this.fuel);
     const arg = (i: number): bigint => BigInt.asIntN(64, args[i] ?? 0n);
@@ -216,19 +265,69 @@ export class JitProgram implements ExecutionEngine {
     return this.enter(r1, r2, windows[0], windows[1], input);
   }
 
-  private enter(r1: number, r2: number, a: Window | undefined, b: Window | undefined, input: Region | undefined): bigint {
+  /**
+   * The lean entry, part 1: fix the fast windows and the input (what helpers and legacy packet
+   * loads see) for the runPrepared() calls that follow. Cheap enough to call per packet.
+   */
+  prepare(windows: readonly (Window | undefined)[], input?: Region): void {
+    this.prepareWindows(windows[0], windows[1], input);
+  }
+
+  private prepareWindows(a: Window | undefined, b: Window | undefined, input: Region | undefined): void {
     this.live();
-    this.context.input = input;
     // An empty window is lo = hi = 0xffffffff: no address is >= lo and <= hi - size.
+    const s = this.prepared;
+    s[0] = a ? a.start : -1; s[1] = a ? a.start + a.size : -1; s[2] = a?.writable ? 1 : 0;
+    s[3] = b ? b.start : -1; s[4] = b ? b.start + b.size : -1; s[5] = b?.writable ? 1 : 0;
+    s[6] = input ? input.start : 0; s[7] = input ? input.size : -1; s[8] = this.fuel;
+    this.preparedInput = input;
+    this.exports.prepare(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
+    this.context.input = input;
+    this.stale = false;
+  }
+
+  /**
+   * The lean entry, part 2: run with r1/r2 and the prepared state; returns r0's low 32 bits as
+   * an unsigned Number (what the kernel returns for socket filters, XDP, tracing programs) and
+   * leaves its high half in `high`. No BigInt, no allocation: one i32 call into wasm.
+   */
+  runPrepared(r1: number, r2: number): number {
+    if (this.stale) this.restorePrepared();
+    this.stoppedHigh = undefined;
     try {
-      return BigInt.asUintN(64, this.exports.run(r1, r2,
-        a ? a.start : -1, a ? a.start + a.size : -1, a?.writable ? 1 : 0,
-        b ? b.start : -1, b ? b.start + b.size : -1, b?.writable ? 1 : 0,
-        input ? input.start : 0, input ? input.size : -1, this.fuel));
+      return this.exports.again(r1, r2) >>> 0;
     } catch (e) {
-      return this.failed(e);
-    } finally {
-      this.context.input = undefined;
+      const v = this.failed(e);
+      this.stoppedHigh = Number(v >> 32n) | 0;
+      return Number(v & 0xffffffffn);
+    }
+  }
+
+  /** runWith through the lean entry: r0's low 32 bits (high half in `high`). */
+  runWith32(r1: number, r2: number, windows: readonly (Window | undefined)[], input?: Region): number {
+    this.prepareWindows(windows[0], windows[1], input);
+    return this.runPrepared(r1, r2);
+  }
+
+  private restorePrepared(): void {
+    this.live();
+    const s = this.prepared;
+    this.exports.prepare(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
+    this.context.input = this.preparedInput;
+    this.stale = false;
+  }
+
+  private enter(r1: number, r2: number, a: Window | undefined, b: Window | undefined, input: Region | undefined): bigint {
+    this.prepareWindows(a, b, input);
+    try {
+      const lo = this.exports.again(r1, r2) >>> 0;
+      this.stoppedHigh = undefined;
+      const hi = this.exports.high();
+      return hi === 0 ? BigInt(lo) : (BigInt(hi >>> 0) << 32n) | BigInt(lo);
+    } catch (e) {
+      const v = this.failed(e);
+      this.stoppedHigh = Number(v >> 32n) | 0;
+      return v;
     }
   }
 
@@ -263,6 +362,8 @@ export class JitProgram implements ExecutionEngine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.stale = true;
+    this.context.input = undefined;
     this.memory.unmap(this.stack);
     if (this.inputRegion) this.memory.unmap(this.inputRegion);
   }

@@ -95,7 +95,7 @@ export const MAX_FRAMES = 8;
 
 /** Enter a local function at `target`: arguments R1-R5 carry over, the callee gets its own stack. */
 export function localCall(env: Env, st: VerifierState, returnPc: number): void {
-  if (st.frames.length >= MAX_FRAMES) env.fail(`the call stack of ${st.frames.length + 1} frames is too deep !`);
+  if (st.frames.length >= MAX_FRAMES) env.fail(`the call stack of ${st.frames.length + 1} frames is too deep`);
   const caller = st.regs;
   const regs: RegState[] = new Array(NUM_REGS).fill(NOT_INIT);
   for (let r = 1; r <= 5; r++) regs[r] = caller[r];

@@ -55,6 +55,11 @@ export function checkShape(program: readonly Instruction[]): ProgramShape {
     if (op !== JmpOp.JA && op !== JmpOp.CALL) prunePoints[pc + 1] = 1;
     if (op === JmpOp.CALL) prunePoints[pc + 1] = 1;
   });
+  // The kernel insists the program ends in a 64-bit exit or jump (JMP32 has no exit).
+  const last = program[program.length - 1];
+  if (last.code !== (Class.JMP | JmpOp.EXIT) && last.code !== (Class.JMP | JmpOp.JA) && last.code !== (Class.JMP32 | JmpOp.JA)) {
+    fail('last insn is not an exit or jmp', pcs[pcs.length - 1]);
+  }
   // Reachability by depth-first search from the entry.
   const seen = new Uint8Array(total);
   const work = [0];

@@ -25,7 +25,7 @@ export class Env {
   constructor(readonly opts: VerifierOptions) {}
 
   fail(reason: string): never {
-    throw new VerifierError(reason, this.pc, logLine(this.pc, this.insn));
+    throw new VerifierError(reason, this.pc, logLine(this.pc, this.insn), this.insn.loc);
   }
   nextId(): number {
     return ++this.ids;

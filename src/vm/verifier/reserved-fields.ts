@@ -12,7 +12,7 @@ export function reservedFieldsProblem(insn: Instruction): string | undefined {
     case Class.ALU:
     case Class.ALU64: {
       const op = opAlu(insn.code);
-      if (op > AluOp.END) return `invalid BPF_ALU opcode ${op.toString(16)}`;
+      if (op > AluOp.END) return `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`;
       if (op === AluOp.NEG) return x || src !== 0 || off !== 0 || imm !== 0 ? 'BPF_NEG uses reserved fields' : undefined;
       if (op === AluOp.END) {
         return src !== 0 || off !== 0 || (imm !== 16 && imm !== 32 && imm !== 64) || (cls === Class.ALU64 && x) ? 'BPF_END uses reserved fields' : undefined;
@@ -44,7 +44,8 @@ export function reservedFieldsProblem(insn: Instruction): string | undefined {
       }
       if (op === JmpOp.EXIT) return x || src !== 0 || dst !== 0 || off !== 0 || imm !== 0 ? 'BPF_EXIT uses reserved fields' : undefined;
       if (op === JmpOp.CALL) return off !== 0 || dst !== 0 ? 'BPF_CALL uses reserved fields' : undefined;
-      if (op > JmpOp.JSLE) return `invalid BPF_JMP/JMP32 opcode ${op.toString(16)}`;
+      // 0xe5 is the kernel's may_goto (BPF_JCOND), which neither engine implements.
+      if (op > JmpOp.JSLE) return `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`;
       return (x ? imm !== 0 : src !== 0) ? 'BPF_JMP/JMP32 uses reserved fields' : undefined;
     }
     default:

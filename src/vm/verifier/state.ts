@@ -27,6 +27,8 @@ export interface Checkpoint {
   readonly parent: Checkpoint | null;
   hits: number;
   misses: number;
+  /** pc and state fingerprint (the in-progress index key). */
+  readonly key: number;
 }
 
 export class VerifierState {

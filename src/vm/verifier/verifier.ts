@@ -47,6 +47,8 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
   let stored = 0;
   let jumps = 0, lastJumps = 0, lastProcessed = 0;
   const inProgress = new Map<number, Checkpoint[]>();
+  /** In-progress checkpoints per pc: without any, no fingerprint is needed there. */
+  const progressCount = new Int32Array(shape.at.length + 1);
 
   /** A path ended (exit or pruned): its checkpoints may now be complete. */
   const pathDone = (st: VerifierState): void => {
@@ -55,9 +57,9 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
       // Fully explored: from now on it can prune.
       const list = explored.get(c.pc);
       if (list) list.push(c); else explored.set(c.pc, [c]);
-      const key = c.pc * 4294967296 + c.state.fingerprint();
-      const same = inProgress.get(key);
+      const same = inProgress.get(c.key);
       if (same) same.splice(same.indexOf(c), 1);
+      progressCount[c.pc]--;
     }
   };
 
@@ -72,9 +74,12 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
 
       if (shape.prunePoints[pc]) {
         // Infinite loop: the very same state is already being explored further up this path.
-        const key = pc * 4294967296 + st.fingerprint();
-        for (const cp of inProgress.get(key) ?? []) {
-          if (cp.branches > 0 && cp.state.covers(st, true)) env.fail(`infinite loop detected at insn ${pc}`);
+        let key = -1;
+        if (progressCount[pc] > 0) {
+          key = pc * 4294967296 + st.fingerprint();
+          for (const cp of inProgress.get(key) ?? []) {
+            if (cp.branches > 0 && cp.state.covers(st, true)) env.fail(`infinite loop detected at insn ${pc}`);
+          }
         }
         // Pruning: a fully explored state at this pc that covers ours.
         const list = explored.get(pc) ?? [];
@@ -89,7 +94,9 @@ export function verify(program: readonly Instruction[], options: VerifierOptions
         // Like the kernel, store a new state only every few jumps/instructions: each loop
         // iteration would otherwise add one that rarely helps.
         if (jumps - lastJumps >= 2 && processed - lastProcessed >= 8) {
-          const cp: Checkpoint = { pc, state: st.clone(), branches: 1, parent: st.parent, hits: 0, misses: 0 };
+          if (key < 0) key = pc * 4294967296 + st.fingerprint();
+          const cp: Checkpoint = { pc, state: st.clone(), branches: 1, parent: st.parent, hits: 0, misses: 0, key };
+          progressCount[pc]++;
           const same = inProgress.get(key);
           if (same) same.push(cp); else inProgress.set(key, [cp]);
           stored++;
