@@ -1,6 +1,6 @@
 // Installs dependencies and compiles TypeScript when needed, so that `npm start` and `npm test`
 // work on a fresh clone with no other step. `--force` always recompiles (tests must see the tree).
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, statSync, readdirSync, rmSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -22,4 +22,7 @@ function newest(dir) {
 const marker = join(root, 'dist', 'src', 'cli', 'main.js');
 const stale = !existsSync(marker) ||
   ['src', 'test', 'bench', 'tools'].some((d) => existsSync(join(root, d)) && newest(join(root, d)) > statSync(marker).mtimeMs);
+// A forced build starts from an empty dist/: compiled files whose source is gone (a deleted or
+// renamed test) would otherwise still run.
+if (process.argv.includes('--force')) rmSync(join(root, 'dist'), { recursive: true, force: true });
 if (process.argv.includes('--force') || stale) run('npx tsc -p .');

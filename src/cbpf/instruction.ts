@@ -52,3 +52,28 @@ export function encodeCbpf(program: readonly CbpfInstruction[]): Uint8Array {
   });
   return out;
 }
+
+export const cClass = (code: number): number => code & 0x07;
+export const cSize = (code: number): number => code & 0x18;
+export const cMode = (code: number): number => code & 0xe0;
+export const cOp = (code: number): number => code & 0xf0;
+export const cSrc = (code: number): number => code & 0x08;
+/** RET's value source (code & 0x18): K or A. */
+export const cRval = (code: number): number => code & 0x18;
+
+/** Bytes loaded by a BPF_W/H/B size field. */
+export const cSizeBytes = (size: number): 1 | 2 | 4 => (size === CSize.B ? 1 : size === CSize.H ? 2 : 4);
+
+/** Is this a conditional jump (one with jt/jf targets)? */
+export const isCondJump = (code: number): boolean => cClass(code) === CClass.JMP && cOp(code) !== CJmp.JA;
+
+/** Decode the 8-byte-per-instruction wire format (struct sock_filter, little endian host). */
+export function decodeCbpf(bytes: Uint8Array): CbpfInstruction[] {
+  if (bytes.length % 8 !== 0) throw new RangeError(`classic BPF program length ${bytes.length} is not a multiple of 8`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: CbpfInstruction[] = [];
+  for (let i = 0; i < bytes.length; i += 8) {
+    out.push({ code: v.getUint16(i, true), jt: v.getUint8(i + 2), jf: v.getUint8(i + 3), k: v.getUint32(i + 4, true) });
+  }
+  return out;
+}

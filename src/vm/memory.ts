@@ -20,6 +20,11 @@ export interface Region {
 const PAGE = 65536;
 export const GUARD = PAGE;
 const ALIGN = 16;
+/**
+ * Unmapped bytes left after every region, so that a pointer run past the end of one object
+ * faults instead of landing silently inside its neighbour.
+ */
+export const REGION_GAP = 64;
 
 export class MemoryFault extends Error {
   constructor(message: string, readonly address: number, readonly length: number, readonly write: boolean) {
@@ -60,7 +65,7 @@ export class VmMemory {
 
   /** Map a zero-filled region of `size` bytes and return it. */
   map(size: number, kind: RegionKind, writable: boolean, name: string = kind): Region {
-    const rounded = Math.max(ALIGN, Math.ceil(size / ALIGN) * ALIGN);
+    const rounded = Math.max(ALIGN, Math.ceil(size / ALIGN) * ALIGN) + REGION_GAP;
     let start: number;
     const reuse = this.freeList.findIndex((f) => f.size >= rounded);
     if (reuse >= 0) {
@@ -72,19 +77,26 @@ export class VmMemory {
       const needPages = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
       if (needPages > 0) this.memory.grow(needPages);
     }
-    this.bytes.fill(0, start, start + rounded);
+    this.bytes.fill(0, start, start + rounded - REGION_GAP);
     const region: Region = { kind, start, size, writable, name };
     const at = this.regions.findIndex((r) => r.start > start);
     this.regions.splice(at < 0 ? this.regions.length : at, 0, region);
     return region;
   }
 
+  /**
+   * How many regions have been unmapped so far: engines that cache a region's bounds (the JIT)
+   * compare it before and after calling out to helpers, which may unmap.
+   */
+  unmapped = 0;
+
   /** Unmap a region; its addresses fault from now on and its space may be reused. */
   unmap(region: Region): void {
     const i = this.regions.indexOf(region);
     if (i < 0) return;
     this.regions.splice(i, 1);
-    this.freeList.push({ start: region.start, size: Math.max(ALIGN, Math.ceil(region.size / ALIGN) * ALIGN) });
+    this.unmapped++;
+    this.freeList.push({ start: region.start, size: Math.max(ALIGN, Math.ceil(region.size / ALIGN) * ALIGN) + REGION_GAP });
   }
 
   /** Copy bytes into a region (at `offset` inside it). */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { needs } from '../support/environment.js';
 import { ElfFile } from '../../src/elf/elf.js';
-import { usdtProbes, parseUsdtArg, ptRegsOffset, UsdtArg } from '../../src/elf/usdt.js';
+import { usdtProbes } from '../../src/elf/usdt.js';
+import { parseUsdtArgument, UsdtArgument } from '../../src/probes/usdt/arguments.js';
 import { BpfMap, mapSpecs } from '../../src/kernel/maps.js';
 import { Program, ProgramType } from '../../src/kernel/programs.js';
 import { UsdtLink } from '../../src/kernel/links/usdt.js';
@@ -41,22 +42,20 @@ test('USDT notes agree with readelf -n', needs('gcc', 'readelf'), () => {
     .map((m) => ({ provider: m[1], name: m[2], pc: BigInt('0x' + m[3]), semaphore: BigInt('0x' + m[4]), argText: m[5].trim() }));
   assert.equal(theirs.length, 3);
   assert.deepEqual(ours.map((p) => ({ provider: p.provider, name: p.name, pc: p.pc, semaphore: p.semaphore, argText: p.argText })), theirs);
-  assert.deepEqual(parseUsdtArg('-4@-20(%rbp)'), { size: 4, signed: true, kind: 'memory', register: 'rbp', offset: -20n, text: '-4@-20(%rbp)' });
-  assert.deepEqual(parseUsdtArg('8@$42'), { size: 8, signed: false, kind: 'constant', offset: 42n, text: '8@$42' });
-  assert.equal(ptRegsOffset('edi'), 112);
-  assert.equal(ptRegsOffset('r12d'), 24);
+  assert.deepEqual(parseUsdtArgument('-4@-20(%rbp)'), { kind: 'mem', size: 4, signed: true, base: 'rbp', baseOffset: 32, index: undefined, indexOffset: undefined, scale: 1, displacement: -20n, symbol: undefined });
+  assert.deepEqual(parseUsdtArgument('8@$42'), { kind: 'const', size: 8, signed: false, value: 42n });
+  assert.equal((parseUsdtArgument('4@%edi') as { regOffset: number }).regOffset, 112);
+  assert.equal((parseUsdtArgument('4@%r12d') as { regOffset: number }).regOffset, 24);
 });
 
 /** sum[0] += USDT argument `arg` (register, memory via probe_read_user, or constant). */
-function sumArgProgram(arg: UsdtArg) {
+function sumArgProgram(arg: UsdtArgument) {
   const b = new ProgramBuilder();
-  if (arg.kind === 'constant') b.lddw(R6, arg.offset!);
+  if (arg.kind === 'const') b.lddw(R6, arg.value);
   else {
-    const off = ptRegsOffset(arg.register!);
-    assert.ok(off !== undefined, arg.register);
-    b.ldx('dw', R6, R1, off);
-    if (arg.kind === 'memory') {
-      b.add64(R6, Number(arg.offset)).mov64(R3, R6).mov64(R1, R10).add64(R1, -16).mov64(R2, 8)
+    b.ldx('dw', R6, R1, arg.kind === 'reg' ? arg.regOffset : arg.baseOffset);
+    if (arg.kind === 'mem') {
+      b.add64(R6, Number(arg.displacement)).mov64(R3, R6).mov64(R1, R10).add64(R1, -16).mov64(R2, 8)
         .call(Helper.probe_read_user).ldx('dw', R6, R10, -16);
     }
   }
@@ -73,7 +72,7 @@ test('USDT: every site counted exactly; the semaphore is raised while attached; 
   const counts = BpfMap.create(mapSpecs.hash('bpfkit_counts', 4, 8, 1024));
   const sum = BpfMap.create(mapSpecs.array('bpfkit_sum', 8, 1));
   const countProg = Program.load({ name: 'bpfkit_usdt', type: ProgramType.KPROBE, instructions: countByPidProgram().build() }, { counts });
-  const argProg = Program.load({ name: 'bpfkit_usdt_arg', type: ProgramType.KPROBE, instructions: sumArgProgram(tick.args[0]) }, { sum });
+  const argProg = Program.load({ name: 'bpfkit_usdt_arg', type: ProgramType.KPROBE, instructions: sumArgProgram(tick.arguments[0]) }, { sum });
   const plain = UsdtLink.attach(countProg, bin, 'bpfkit', 'plain');
   const ticks = UsdtLink.attach(argProg, bin, 'bpfkit', 'tick');
   try {

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HelperRegistry, StopProgram } from '../../src/vm/helpers.js';
 
 export interface ConformanceCase {
   name: string;
@@ -75,4 +76,15 @@ export function loadConformance(dir = conformanceDir()): ConformanceCase[] {
     .filter((f) => f.endsWith('.data'))
     .sort()
     .map((f) => parseConformance(readFileSync(join(dir, f), 'utf8'), f.replace(/\.data$/, ''), join(dir, f)));
+}
+
+/**
+ * The helpers the suite's programs call. Its plugins (ubpf's, for one) register helper 5 as
+ * "unwind": it returns r1, and when that is 0 the program stops at once with r0 = 0.
+ */
+export function conformanceHelpers(): HelperRegistry {
+  return new HelperRegistry().register(5, (_ctx, r1) => {
+    if (r1 === 0n) throw new StopProgram(0n);
+    return r1;
+  }, 'unwind');
 }

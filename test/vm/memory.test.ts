@@ -21,3 +21,11 @@ test('memory grows when regions exceed it, and views follow the growth', () => {
   m.bytes[big.start + 199_999] = 7;
   assert.equal(m.read(big, 199_999, 1)[0], 7);
 });
+
+test('an overrun past one region faults rather than landing in the next one', () => {
+  const m = new VmMemory(1);
+  const a = m.map(32, 'map_value', true, 'value a');
+  const b = m.map(32, 'map_value', true, 'value b');
+  assert.ok(b.start - (a.start + a.size) >= 64, 'a gap separates neighbours');
+  for (let off = a.size; off < b.start - a.start; off += 8) assert.throws(() => m.check(a.start + off, 8, false), MemoryFault);
+});

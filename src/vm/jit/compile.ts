@@ -5,23 +5,28 @@
 // registers are preserved for free, and the frame pointer of a callee is its caller's minus one
 // 512-byte frame.
 //
-// Control flow: wasm only has structured control flow, so a function's basic blocks (in pc order)
-// are laid out inside a nest of blocks, innermost first, all inside one loop:
+// Control flow: wasm only has structured control flow. The basic blocks of a function (in pc
+// order) are laid out in a nest of wasm blocks so that falling out of B[i] runs B[i+1] and a
+// FORWARD jump to B[k] is a direct `br` out of the block that ends right before B[k]:
 //
-//   loop $dispatch
-//     block W[n-1] ... block W[1] block W[0]
-//       br_table(label)           ;; entry and back-edges only
-//     end  B0 code
-//     end  B1 code ...
-//   end
+//     block W[n-1] ... block W[1]  B0 code  end  B1 code  end ...  B[n-1] code
 //
-// Falling out of B[i] runs B[i+1]; a FORWARD jump from B[i] to B[k] is a direct `br` out of W[k]
-// (it is always enclosing), so straight-line and if/else code never goes through the dispatcher.
-// Only BACKWARD jumps set `label` and branch to the loop head (costing one br_table), and that is
-// exactly where the instruction budget is charged, so a runaway loop ends with an error.
+// Loops, two ways:
+//  - structured (the usual case, all a compiler emits): when every loop is a block range entered
+//    only at its header and loops nest, each loop is a wasm `loop` around its range, laid out the
+//    same way recursively, and a BACKWARD jump is a `br` to it;
+//  - dispatcher (any other control flow): the whole nest sits in one wasm loop whose head is a
+//    br_table on a `label` local; a backward jump sets `label` and branches there.
+// Either way every backward jump charges the instruction budget (with the length of the loop it
+// closes), so a runaway loop ends with a budget-exceeded error instead of hanging.
+//
+// Memory: an access is checked against fast windows (the current stack frame and up, up to three
+// regions whose bounds live in wasm globals: the run's input/packet, its context, the last region
+// the slow path found) and otherwise calls VmMemory.check through an import; the verifier's
+// proofs (CompileOptions.provenSafe) remove the check.
 import { Instruction, slotOffsets } from '../../isa/instruction.js';
 import {
-  AluOp, AtomicOp, CallSrc, Class, JmpOp, LDDW, Mode, Source, STACK_SIZE,
+  AluOp, AtomicOp, CallSrc, Class, JmpOp, LDDW, Mode, Size, Source, STACK_SIZE,
   opAlu, opClass, opMode, opSize, opSource, sizeBytes,
 } from '../../isa/opcodes.js';
 import { Code, I32, I64, ModuleBuilder, Op, ValType } from './wasm.js';
@@ -31,8 +36,15 @@ export const TrapKind = {
   BUDGET: 1,
   CALL_DEPTH: 2,
   FELL_OFF: 3,
+  /** A legacy packet load out of bounds: the program ends with r0 = 0 (as in the kernel). */
   ABS_OUT_OF_BOUNDS: 4,
+  /** Invalid instructions, bad jump targets and unknown helpers trap only when reached, as in the interpreter. */
+  INVALID: 5,
+  JUMP_OUT: 6,
+  UNKNOWN_HELPER: 7,
+  NO_PACKET: 8,
 } as const;
+export type TrapKindValue = typeof TrapKind[keyof typeof TrapKind];
 
 /** Deepest bpf-to-bpf call chain (the kernel's MAX_CALL_FRAMES). */
 export const MAX_FRAMES = 8;
@@ -53,7 +65,14 @@ export interface CompileOptions {
   /** The stack region (all frames): r10-relative accesses inside it are checked at compile time. */
   stack: { start: number; size: number };
   /** lddw with a pseudo source (map fd, map value...): the 64-bit value to load. */
-  resolvePseudo?: (insn: Instruction, pc: number) => bigint;
+  resolvePseudo?: (insn: Instruction) => bigint;
+  /**
+   * Control-flow layout: 'auto' uses wasm loops when every loop is entered only at its header
+   * (reducible, as compilers emit) and the dispatcher otherwise; 'dispatcher' always dispatches.
+   */
+  layout?: 'auto' | 'dispatcher';
+  /** Whether a helper id exists; calls to others trap when reached. Default: all exist. */
+  hasHelper?: (id: number) => boolean;
 }
 
 export interface CompiledModule {
@@ -62,10 +81,12 @@ export interface CompiledModule {
   helpers: number[];
   /** True when the program uses callx (dynamic helper calls). */
   usesCallx: boolean;
+  /** Why each statically-known trap site traps (INVALID, JUMP_OUT, UNKNOWN_HELPER). */
+  traps: Map<number, string>;
 }
 
 /** Names of the exported globals the runtime sets before each run. */
-export const Globals = ['fuel', 'depth', 'w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen'] as const;
+export const Globals = ['fuel', 'depth', 'w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'w3lo', 'w3hi', 'w3wr'] as const;
 type GlobalName = typeof Globals[number];
 
 // Local indices inside every function.
@@ -91,22 +112,25 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const indexOfPc = new Map<number, number>();
   pcs.forEach((pc, i) => indexOfPc.set(pc, i));
   if (program.length === 0) throw new JitCompileError('empty program', 0);
+  const traps = new Map<number, string>();
 
-  // Functions: pc 0 and every local call target.
+  // Functions: pc 0 and every (valid) local call target.
   const entries = new Set<number>([0]);
   program.forEach((insn, i) => {
     if (insn.code === (Class.JMP | JmpOp.CALL) && insn.src === CallSrc.LOCAL) {
       const target = pcs[i] + 1 + insn.imm;
-      if (!indexOfPc.has(target)) throw new JitCompileError(`call to pc ${target}, which is not an instruction`, pcs[i]);
-      entries.add(target);
+      if (indexOfPc.has(target)) entries.add(target);
     }
   });
   const starts = [...entries].sort((a, b) => a - b);
 
   const mod = new ModuleBuilder();
   const trapFn = mod.importFunc('env', 'trap', [I32, I32], []);
-  const checkFn = mod.importFunc('env', 'check', [I64, I32, I32, I32], []);
-  const helperIds = [...new Set(program.filter((x) => x.code === (Class.JMP | JmpOp.CALL) && x.src === CallSrc.HELPER).map((x) => x.imm))];
+  // The slow path returns the bounds of the region it found (start | end << 32), or -1 when the
+  // region must not be cached; compiled code keeps them as a third fast window until a helper runs.
+  const checkFn = mod.importFunc('env', 'check', [I64, I32, I32, I32], [I64]);
+  const hasHelper = options.hasHelper ?? (() => true);
+  const helperIds = [...new Set(program.filter((x) => x.code === (Class.JMP | JmpOp.CALL) && x.src === CallSrc.HELPER && hasHelper(x.imm)).map((x) => x.imm))];
   const helperFn = new Map<number, number>();
   for (const id of helperIds) helperFn.set(id, mod.importFunc('env', `h${id}`, [I32, I64, I64, I64, I64, I64], [I64]));
   const usesCallx = program.some((x) => x.code === (Class.JMP | JmpOp.CALL | Source.X));
@@ -114,29 +138,58 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   mod.importMemory('env', 'memory', 0);
 
   const g = {} as Record<GlobalName, number>;
-  for (const name of Globals) g[name] = mod.global(I32, 0n, name);
+  // Not exported: V8 keeps unexported mutable globals inline in the instance (faster access).
+  for (const name of Globals) g[name] = mod.global(I32, 0n);
 
   const funcIndex = new Map<number, number>();
   starts.forEach((start, i) => funcIndex.set(start, mod.declareFunc(FUNC_PARAMS, [I64], i === 0 ? 'main' : undefined)));
 
-  // The JS entry point: pointers fit in 32 bits, so no BigInt crosses the boundary on the way in.
-  const entry = mod.declareFunc([I32, I32, I32], [I64], 'run');
+  // The JS entry points. Setting a wasm global from JS costs tens of ns, so the per-run state
+  // (fast windows, packet, fuel) comes in as i32 parameters of one call and is stored by wasm;
+  // pointers fit in 32 bits, so no BigInt crosses the boundary on the way in.
+  const setupParams: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32];
+  const setup = mod.declareFunc(setupParams, [], 'setup');
+  const entry = mod.declareFunc([I32, I32, ...setupParams], [I64], 'run');
 
   starts.forEach((start, fi) => {
     const end = fi + 1 < starts.length ? starts[fi + 1] : totalSlots;
     const body = compileFunction(program, pcs, indexOfPc, start, end, {
-      options, trapFn, checkFn, helperFn, callxFn, funcIndex, g,
+      options, trapFn, checkFn, helperFn, callxFn, funcIndex, g, traps,
     });
     mod.defineFunc(funcIndex.get(start)!, LOCALS, body);
   });
 
+  const s = new Code();
+  (['w1lo', 'w1hi', 'w1wr', 'w2lo', 'w2hi', 'w2wr', 'pktlo', 'pktlen', 'fuel'] as const).forEach((name, i) => { s.get(i).gset(g[name]); });
+  s.i32(0).gset(g.depth);
+  s.i32(-1).gset(g.w3lo).i32(-1).gset(g.w3hi).i32(0).gset(g.w3wr);
+  // A fresh, zeroed stack each run (as the interpreter does: runs are deterministic). Without
+  // local calls only the main frame is reachable, since accesses below it fault.
+  const zeroFrom = starts.length > 1 ? options.stack.start : options.stack.start + options.stack.size - STACK_SIZE;
+  // Unrolled 8-byte stores: V8's memory.fill costs ~70 ns per call, far more than 64 stores.
+  for (let at = zeroFrom; at < options.stack.start + options.stack.size; at += 8) s.i32(at).i64(0n).mem(Op.i64_store);
+  mod.defineFunc(setup, [], s);
+
+  // Called by the runtime when a helper unmapped memory: the cached region may be gone.
+  const forget = mod.declareFunc([], [], 'forget');
+  const f = new Code();
+  f.i32(-1).gset(g.w3lo).i32(-1).gset(g.w3hi);
+  mod.defineFunc(forget, [], f);
+
   const e = new Code();
+  for (let i = 0; i < setupParams.length; i++) e.get(2 + i);
+  e.call(setup);
   e.get(0).op(Op.i64_extend_i32_u).get(1).op(Op.i64_extend_i32_u).i64(0n).i64(0n).i64(0n)
-    .get(2).op(Op.i64_extend_i32_u).call(funcIndex.get(0)!);
+    .i64(BigInt(options.stack.start + options.stack.size)).call(funcIndex.get(0)!);
   mod.defineFunc(entry, [], e);
 
-  return { bytes: mod.finish(), helpers: helperIds, usesCallx };
+  return { bytes: mod.finish(), helpers: helperIds, usesCallx, traps };
 }
+
+const VALID_ATOMIC = new Set<number>([
+  AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR, AtomicOp.ADD | AtomicOp.FETCH, AtomicOp.OR | AtomicOp.FETCH,
+  AtomicOp.AND | AtomicOp.FETCH, AtomicOp.XOR | AtomicOp.FETCH, AtomicOp.XCHG, AtomicOp.CMPXCHG,
+]);
 
 const storeOp = (size: number): number => size === 1 ? Op.i64_store8 : size === 2 ? Op.i64_store16 : size === 4 ? Op.i64_store32 : Op.i64_store;
 const loadOpU = (size: number): number => size === 4 ? Op.i64_load32_u : Op.i64_load;
@@ -149,6 +202,7 @@ interface Context {
   callxFn: number;
   funcIndex: Map<number, number>;
   g: Record<GlobalName, number>;
+  traps: Map<number, string>;
 }
 
 function compileFunction(
@@ -156,6 +210,7 @@ function compileFunction(
   start: number, end: number, cx: Context,
 ): Code {
   const first = indexOfPc.get(start)!;
+  const totalSlots = pcs[pcs.length - 1] + (program[program.length - 1].code === LDDW ? 2 : 1);
   let last = first;
   while (last + 1 < program.length && pcs[last + 1] < end) last++;
 
@@ -168,6 +223,15 @@ function compileFunction(
   const jumpTarget = (insn: Instruction, pc: number): number =>
     pc + 1 + (opClass(insn.code) === Class.JMP32 && opAlu(insn.code) === JmpOp.JA ? insn.imm : insn.off);
 
+  // A jump may only land on an instruction of the same function; others trap when taken.
+  const validTarget = (t: number): boolean => t >= start && t < end && indexOfPc.has(t);
+  /** A jump that lands nowhere: into an lddw's second slot (reported there) or out of range. */
+  const badTarget = (pc: number, t: number): void => {
+    if (t >= 0 && t < totalSlots && !indexOfPc.has(t)) {
+      trap(TrapKind.INVALID, t, `jump into the second half of the lddw at pc ${t - 1}`);
+    } else trap(TrapKind.JUMP_OUT, pc, `jump to pc ${t}, outside the ${start === 0 && end === totalSlots ? 'program' : 'function'}`);
+  };
+
   // Basic block leaders.
   const leaders = new Set<number>([start]);
   for (let i = first; i <= last; i++) {
@@ -175,8 +239,7 @@ function compileFunction(
     const pc = pcs[i];
     if (isCond(insn)) {
       const t = jumpTarget(insn, pc);
-      if (t < start || t >= end || !indexOfPc.has(t)) throw new JitCompileError(`jump to pc ${t} leaves the function or lands inside lddw`, pc);
-      leaders.add(t);
+      if (validTarget(t)) leaders.add(t);
       if (i + 1 <= last) leaders.add(pcs[i + 1]);
     } else if (insn.code === (Class.JMP | JmpOp.EXIT) && i + 1 <= last) {
       leaders.add(pcs[i + 1]);
@@ -187,76 +250,246 @@ function compileFunction(
   blocks.forEach((pc, b) => blockOf.set(pc, b));
   const n = blocks.length;
 
-  // Which blocks are reached by a backward jump (they need a dispatch entry).
-  let maxBackTarget = -1;
+  // Instructions of each block, and the blocks each block's jumps lead to.
+  const blockFirst: number[] = [];
+  const blockLast: number[] = [];
   for (let i = first; i <= last; i++) {
+    const b = blockOf.get(pcs[i]);
+    if (b !== undefined) blockFirst[b] = i;
+    blockLast[blockFirst.length - 1] = i;
+  }
+  const edges: [number, number][] = [];
+  for (let b = 0; b < n; b++) {
+    // A conditional or unconditional jump always ends its block.
+    const i = blockLast[b];
     if (!isCond(program[i])) continue;
     const t = jumpTarget(program[i], pcs[i]);
-    if (t <= pcs[i]) maxBackTarget = Math.max(maxBackTarget, blockOf.get(t)!);
+    if (validTarget(t)) edges.push([b, blockOf.get(t)!]);
   }
-  const hasLoop = maxBackTarget >= 0;
 
   const c = new Code();
-  // Extra nesting (ifs/blocks) opened inside the current basic block's code.
-  let extra = 0;
-  let cur = 0;
-
-  if (hasLoop) { c.i32(0).set(L_LABEL); c.loop(); }
-  for (let b = n - 1; b >= 0; b--) c.block();
-  if (hasLoop) {
-    const table: number[] = [];
-    for (let k = 0; k <= maxBackTarget; k++) table.push(k);
-    c.get(L_LABEL).brTable(table, 0);
-  }
-
-  const trap = (kind: number, pc: number): void => { c.i32(kind).i32(pc).call(cx.trapFn); };
-
-  /** Branch to block k from the current block (condition already on the stack if `cond`). */
-  const branch = (k: number, pc: number, cond: boolean): void => {
-    if (k > cur) {
-      const depth = k - cur - 1 + extra;
-      if (cond) c.brIf(depth); else c.br(depth);
-      return;
-    }
-    if (cond) { c.if_(); extra++; }
-    // Charge the budget on every backward edge.
-    c.gget(cx.g.fuel).i32(1).op(Op.i32_sub).op(Op.global_set).u32(cx.g.fuel);
-    c.gget(cx.g.fuel).i32(0).op(Op.i32_lt_s).if_(); trap(TrapKind.BUDGET, pc); c.end();
-    c.i32(k).set(L_LABEL);
-    c.br(n - 1 - cur + extra);
-    if (cond) { c.end(); extra--; }
+  const trap = (kind: number, pc: number, detail?: string): void => {
+    if (detail !== undefined) cx.traps.set(pc, detail);
+    c.i32(kind).i32(pc).call(cx.trapFn);
   };
-
+  /** Charge the budget on a backward edge, with the length of the loop it closes. */
+  const charge = (amount: number, pc: number): void => {
+    c.gget(cx.g.fuel).i32(amount).op(Op.i32_sub).op(Op.global_set).u32(cx.g.fuel);
+    c.gget(cx.g.fuel).i32(0).op(Op.i32_lt_s).if_(); trap(TrapKind.BUDGET, pc); c.end();
+  };
   const get = (reg: number): void => { c.get(local(reg)); };
   const set = (reg: number): void => {
     if (reg === 10) throw new JitCompileError('r10 is read-only', -1);
     c.set(local(reg));
   };
+  const emitBlock = (b: number): void => {
+    for (let i = blockFirst[b]; i <= blockLast[b]; i++) {
+      const pc = pcs[i];
+      const insn = program[i];
+      const mark = c.length;
+      try {
+        validate(insn);
+        emitInsn(insn, pc);
+      } catch (e) {
+        if (!(e instanceof JitCompileError)) throw e;
+        // Invalid instructions compile to a trap: they fail when reached, not when loaded.
+        c.length = mark;
+        trap(TrapKind.INVALID, pc, e.message.replace(/^pc -?\d+: /, ''));
+      }
+    }
+  };
 
-  for (let i = first; i <= last; i++) {
-    const pc = pcs[i];
-    if (blockOf.has(pc)) {
-      // Close W[cur]: the code of block `cur` starts right after it.
-      cur = blockOf.get(pc)!;
+  /** Branch to block k from the current code (condition already on the stack if `cond`). */
+  let branch: (k: number, pc: number, cond: boolean, amount: number) => void;
+  const loops = cx.options.layout === 'dispatcher' ? undefined : naturalLoops();
+  if (loops) {
+    // Structured: each loop (a block range entered only at its header) is a wasm `loop`; a
+    // backward jump is a `br` to it, a forward jump a `br` out of the block that ends just before
+    // its target. No dispatcher at all.
+    type Label = { kind: 'fwd' | 'loop'; block: number } | { kind: 'if' };
+    const labels: Label[] = [];
+    const depthOf = (k: number): { depth: number; back: boolean } => {
+      for (let d = labels.length - 1; d >= 0; d--) {
+        const l = labels[d];
+        if (l.kind !== 'if' && l.block === k) return { depth: labels.length - 1 - d, back: l.kind === 'loop' };
+      }
+      throw new Error(`internal: no label for block ${k}`);
+    };
+    branch = (k, pc, cond, amount) => {
+      const { depth, back } = depthOf(k);
+      if (!back) { if (cond) c.brIf(depth); else c.br(depth); return; }
+      if (cond) { c.if_(); labels.push({ kind: 'if' }); }
+      charge(amount, pc);
+      c.br(depthOf(k).depth);
+      if (cond) { c.end(); labels.pop(); }
+    };
+    const emitRange = (a: number, b: number, header: number): void => {
+      const starts: number[] = [];
+      for (let j = a; j < b;) {
+        starts.push(j);
+        j = j !== header && loops.has(j) ? loops.get(j)! + 1 : j + 1;
+      }
+      for (let m = starts.length - 1; m >= 1; m--) { c.block(); labels.push({ kind: 'fwd', block: starts[m] }); }
+      starts.forEach((j, m) => {
+        if (m > 0) { c.end(); labels.pop(); }
+        if (j !== header && loops.has(j)) {
+          c.loop(); labels.push({ kind: 'loop', block: j });
+          emitRange(j, loops.get(j)! + 1, j);
+          c.end(); labels.pop();
+        } else emitBlock(j);
+      });
+    };
+    emitRange(0, n, -1);
+  } else {
+    // Dispatcher: blocks in a nest inside one loop; backward jumps set `label` and go through a
+    // br_table at the loop head (see the file comment).
+    let maxBackTarget = -1;
+    for (const [from, to] of edges) if (to <= from) maxBackTarget = Math.max(maxBackTarget, to);
+    const hasLoop = maxBackTarget >= 0;
+    let extra = 0;
+    let cur = 0;
+    branch = (k, pc, cond, amount) => {
+      if (k > cur) {
+        const depth = k - cur - 1 + extra;
+        if (cond) c.brIf(depth); else c.br(depth);
+        return;
+      }
+      if (cond) { c.if_(); extra++; }
+      charge(amount, pc);
+      c.i32(k).set(L_LABEL);
+      c.br(n - 1 - cur + extra);
+      if (cond) { c.end(); extra--; }
+    };
+    if (hasLoop) { c.i32(0).set(L_LABEL); c.loop(); }
+    for (let b = n - 1; b >= 0; b--) c.block();
+    if (hasLoop) {
+      const table: number[] = [];
+      for (let k = 0; k <= maxBackTarget; k++) table.push(k);
+      c.get(L_LABEL).brTable(table, 0);
+    }
+    for (let b = 0; b < n; b++) {
+      // Close W[b]: the code of block b starts right after it.
+      cur = b;
       c.end();
+      emitBlock(b);
     }
-    const insn = program[i];
-    try {
-      emitInsn(insn, pc);
-    } catch (e) {
-      if (e instanceof JitCompileError && e.pc === -1) throw new JitCompileError(e.message.replace(/^pc -1: /, ''), pc);
-      throw e;
-    }
+    if (hasLoop) c.end();
   }
   // Falling off the end of the function's last block.
   const lastInsn = program[last];
   const op = opAlu(lastInsn.code);
   const endsHard = lastInsn.code === (Class.JMP | JmpOp.EXIT) || (opClass(lastInsn.code) === Class.JMP && op === JmpOp.JA)
     || (opClass(lastInsn.code) === Class.JMP32 && op === JmpOp.JA);
-  if (!endsHard) trap(TrapKind.FELL_OFF, pcs[last]);
-  if (hasLoop) c.end();
+  // The interpreter reports this at the slot after the last instruction.
+  if (!endsHard) trap(TrapKind.FELL_OFF, end === totalSlots ? totalSlots : pcs[last]);
   c.op(Op.unreachable);
   return c;
+
+  /**
+   * Loops as block ranges [header, end] when the control flow allows the structured layout:
+   * every backward edge goes to a header, nothing jumps into a loop except at its header, and
+   * loops nest or are disjoint. Undefined otherwise (the dispatcher handles any control flow).
+   */
+  function naturalLoops(): Map<number, number> | undefined {
+    const ends = new Map<number, number>();
+    for (const [from, to] of edges) if (to <= from) ends.set(to, Math.max(ends.get(to) ?? to, from));
+    // Overlapping ranges are merged into the outer one.
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const [h1, e1] of ends) {
+        for (const [h2, e2] of ends) {
+          if (h1 < h2 && h2 <= e1 && e2 > e1) { ends.set(h1, e2); changed = true; }
+        }
+      }
+    }
+    for (const [from, to] of edges) {
+      for (const [h, e] of ends) {
+        const inside = (b: number): boolean => b >= h && b <= e;
+        if (!inside(from) && inside(to) && to !== h) return undefined;
+      }
+    }
+    return ends;
+  }
+
+  /**
+   * The encoding rules of the ISA, as the interpreter applies them (so both engines reject the
+   * same instructions, with the same kind of error, when they are reached).
+   */
+  function validate(insn: Instruction): void {
+    const { code, dst, src, off, imm } = insn;
+    const ok = (r: number): boolean => r >= 0 && r <= 10;
+    const bad = (what: string): never => { throw new JitCompileError(what, -1); };
+    const cls = opClass(code);
+    const x = opSource(code) === Source.X;
+    if (!ok(dst) && !(code === LDDW || cls === Class.JMP || cls === Class.JMP32 || cls === Class.LD)) bad(`no register r${dst}`);
+    switch (cls) {
+      case Class.ALU:
+      case Class.ALU64: {
+        const op = opAlu(code);
+        const is64 = cls === Class.ALU64;
+        if (dst === 10) bad('r10 is read-only');
+        if (op === AluOp.NEG) { if (x || off !== 0) bad('invalid neg encoding'); return; }
+        if (op === AluOp.END) {
+          if ((is64 && x) || off !== 0) bad('invalid byte swap encoding');
+          if (imm !== 16 && imm !== 32 && imm !== 64) bad(`byte swap width ${imm} (must be 16, 32 or 64)`);
+          return;
+        }
+        if (op === 0xe0 || op === 0xf0) bad(`unknown ALU operation 0x${op.toString(16)}`);
+        if (x && !ok(src)) bad(`no register r${src}`);
+        if (off === 0) return;
+        if ((op === AluOp.DIV || op === AluOp.MOD) && off === 1) return;
+        if (op === AluOp.MOV && x && (off === 8 || off === 16 || (off === 32 && is64))) return;
+        return bad(`invalid offset ${off} for this ALU operation`);
+      }
+      case Class.JMP:
+      case Class.JMP32: {
+        const op = opAlu(code);
+        if (op === JmpOp.JA) { if (x || src !== 0) bad('invalid ja encoding'); return; }
+        if (op === JmpOp.EXIT) { if (cls !== Class.JMP || x) bad('invalid exit encoding'); return; }
+        if (op === JmpOp.CALL) {
+          if (cls !== Class.JMP) bad('invalid call encoding');
+          if (x) { if (!ok(dst)) bad(`no register r${dst}`); return; }
+          if (src !== CallSrc.HELPER && src !== CallSrc.LOCAL && src !== CallSrc.KFUNC) bad(`invalid call source ${src}`);
+          return;
+        }
+        if (op === 0xe0 || op === 0xf0) bad(`unknown jump operation 0x${op.toString(16)}`);
+        if (!ok(dst)) bad(`no register r${dst}`);
+        if (x && !ok(src)) bad(`no register r${src}`);
+        return;
+      }
+      case Class.LDX: {
+        const mode = opMode(code);
+        if (dst === 10) bad('r10 is read-only');
+        if (!ok(src)) bad(`no register r${src}`);
+        if (mode !== Mode.MEM && !(mode === Mode.MEMSX && opSize(code) !== Size.DW)) bad('invalid load mode');
+        return;
+      }
+      case Class.ST:
+        if (opMode(code) !== Mode.MEM) bad('invalid store mode');
+        return;
+      case Class.STX: {
+        const mode = opMode(code);
+        if (!ok(src)) bad(`no register r${src}`);
+        if (mode === Mode.MEM) return;
+        if (mode !== Mode.ATOMIC || (opSize(code) !== Size.W && opSize(code) !== Size.DW)) bad('invalid store mode');
+        if (!VALID_ATOMIC.has(imm)) bad(`unknown atomic operation 0x${(imm >>> 0).toString(16)}`);
+        if (src === 10 && (imm & AtomicOp.FETCH)) bad('r10 is read-only');
+        return;
+      }
+      case Class.LD: {
+        if (code === LDDW) {
+          if (!ok(dst)) bad(`no register r${dst}`);
+          if (dst === 10) bad('r10 is read-only');
+          return;
+        }
+        const mode = opMode(code);
+        if ((mode !== Mode.ABS && mode !== Mode.IND) || opSize(code) === Size.DW) bad('invalid load mode');
+        if (mode === Mode.IND && !ok(src)) bad(`no register r${src}`);
+        return;
+      }
+    }
+  }
 
   function emitInsn(insn: Instruction, pc: number): void {
     const cls = opClass(insn.code);
@@ -433,8 +666,16 @@ function compileFunction(
       if (is32) throw new JitCompileError('call in JMP32 class', pc);
       return call(insn, pc);
     }
-    const target = blockOf.get(jumpTarget(insn, pc))!;
-    if (op === JmpOp.JA) return branch(target, pc, false);
+    const targetPc = jumpTarget(insn, pc);
+    if (!validTarget(targetPc)) {
+      if (op === JmpOp.JA) return badTarget(pc, targetPc);
+    }
+    const target = blockOf.get(targetPc)!;
+    const charge = Math.max(1, pc - targetPc + 1);
+    if (op === JmpOp.JA) {
+      if (opSource(insn.code) === Source.X || insn.src !== 0) throw new JitCompileError('invalid ja encoding', pc);
+      return branch(target, pc, false, charge);
+    }
     get(insn.dst);
     if (is32) c.op(Op.i32_wrap_i64);
     operand(insn, !is32);
@@ -455,7 +696,11 @@ function compileFunction(
       if (o === undefined) throw new JitCompileError(`unknown jump operation 0x${insn.code.toString(16)}`, pc);
       c.op(o);
     }
-    branch(target, pc, true);
+    if (!validTarget(targetPc)) {
+      c.if_(); badTarget(pc, targetPc); c.end();
+      return;
+    }
+    branch(target, pc, true, charge);
   }
 
   function call(insn: Instruction, pc: number): void {
@@ -466,11 +711,15 @@ function compileFunction(
       return;
     }
     if (insn.src === CallSrc.HELPER) {
-      c.i32(pc); args(); c.call(cx.helperFn.get(insn.imm)!); set(0);
+      const fn = cx.helperFn.get(insn.imm);
+      if (fn === undefined) return trap(TrapKind.UNKNOWN_HELPER, pc, `unknown helper #${insn.imm}`);
+      c.i32(pc); args(); c.call(fn); set(0);
       return;
     }
-    if (insn.src !== CallSrc.LOCAL) throw new JitCompileError(`unsupported call source ${insn.src}`, pc);
-    const fn = cx.funcIndex.get(pc + 1 + insn.imm)!;
+    if (insn.src === CallSrc.KFUNC) return trap(TrapKind.UNKNOWN_HELPER, pc, `kfunc calls (#${insn.imm}) are not supported in the userspace VM`);
+    if (insn.src !== CallSrc.LOCAL) throw new JitCompileError(`invalid call source ${insn.src}`, pc);
+    const fn = cx.funcIndex.get(pc + 1 + insn.imm);
+    if (fn === undefined) return trap(TrapKind.JUMP_OUT, pc, `call to pc ${pc + 1 + insn.imm}, which is not an instruction`);
     const depth = cx.g.depth;
     c.gget(depth).i32(1).op(Op.i32_add).op(Op.global_set).u32(depth);
     c.gget(depth).i32(MAX_FRAMES).op(Op.i32_ge_u).if_(); trap(TrapKind.CALL_DEPTH, pc); c.end();
@@ -485,21 +734,24 @@ function compileFunction(
     // r10 + constant inside one frame is always within the stack region: no check needed.
     if (base === 10 && off >= -STACK_SIZE && off + size <= 0) return;
     if (cx.options.provenSafe?.(pc)) return;
-    const stackLo = cx.options.stack.start;
-    const stackHi = stackLo + cx.options.stack.size;
+    const stackHi = cx.options.stack.start + cx.options.stack.size;
     c.block();
-    // The stack window (constant), then the two per-run input windows.
-    c.get(L_T0).i64(BigInt(stackLo)).op(Op.i64_ge_u);
+    // The stack from the current frame up (callers' frames stay reachable through pointers), then
+    // the two per-run input windows; anything else takes the slow path through VmMemory.check.
+    c.get(L_T0).get(P_FP).i64(BigInt(STACK_SIZE)).op(Op.i64_sub).op(Op.i64_ge_u);
     c.get(L_T0).i64(BigInt(stackHi - size)).op(Op.i64_le_u);
     c.op(Op.i32_and).brIf(0);
-    for (const [lo, hi, wr] of [[cx.g.w1lo, cx.g.w1hi, cx.g.w1wr], [cx.g.w2lo, cx.g.w2hi, cx.g.w2wr]]) {
+    for (const [lo, hi, wr] of [[cx.g.w1lo, cx.g.w1hi, cx.g.w1wr], [cx.g.w2lo, cx.g.w2hi, cx.g.w2wr], [cx.g.w3lo, cx.g.w3hi, cx.g.w3wr]]) {
       c.get(L_T0).gget(lo).op(Op.i64_extend_i32_u).op(Op.i64_ge_u);
       c.get(L_T0).gget(hi).op(Op.i64_extend_i32_u).i64(BigInt(size)).op(Op.i64_sub).op(Op.i64_le_u);
       c.op(Op.i32_and);
       if (write) c.gget(wr).op(Op.i32_and);
       c.brIf(0);
     }
-    c.get(L_T0).i32(size).i32(write ? 1 : 0).i32(pc).call(cx.checkFn);
+    c.get(L_T0).i32(size).i32(write ? 1 : 0).i32(pc).call(cx.checkFn).set(L_T1);
+    c.get(L_T1).op(Op.i32_wrap_i64).gset(cx.g.w3lo);
+    c.get(L_T1).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).gset(cx.g.w3hi);
+    c.i32(write ? 1 : 0).gset(cx.g.w3wr);
     c.end();
   }
 
@@ -564,8 +816,13 @@ function compileFunction(
     if (insn.code === LDDW) {
       let value: bigint;
       if (insn.src === 0) value = BigInt.asUintN(64, insn.imm64 ?? BigInt(insn.imm >>> 0));
-      else if (cx.options.resolvePseudo) value = cx.options.resolvePseudo(insn, pc);
-      else throw new JitCompileError(`lddw with pseudo source ${insn.src} needs a loader`, pc);
+      else if (cx.options.resolvePseudo) {
+        try {
+          value = BigInt.asUintN(64, cx.options.resolvePseudo(insn));
+        } catch (e) {
+          throw new JitCompileError(`cannot resolve lddw pseudo source ${insn.src}${insn.ref ? ` '${insn.ref}'` : ''}: ${(e as Error).message}`, pc);
+        }
+      } else throw new JitCompileError(`lddw with pseudo source ${insn.src} needs a loader (no resolvePseudo given)`, pc);
       c.i64(value); set(insn.dst);
       return;
     }
@@ -575,12 +832,15 @@ function compileFunction(
     if (size === 8) throw new JitCompileError('legacy packet load of 8 bytes', pc);
     // Legacy packet access: r0 = ntoh(*(size *)(packet + imm [+ src])); out of bounds ends the
     // program with 0, as in the kernel.
-    c.i64(BigInt(insn.imm | 0));
-    if (mode === Mode.IND) { get(insn.src); c.i64(0xffffffffn).op(Op.i64_and).op(Op.i64_add); }
+    // The offset is a signed 32-bit sum (as the kernel computes it); negative is out of bounds.
+    if (mode === Mode.IND) { get(insn.src); c.op(Op.i32_wrap_i64).i32(insn.imm | 0).op(Op.i32_add).op(Op.i64_extend_i32_s); }
+    else c.i64(BigInt(insn.imm | 0));
     c.set(L_T0);
     c.get(L_T0).gget(cx.g.pktlen).op(Op.i64_extend_i32_u).i64(BigInt(size)).op(Op.i64_sub).op(Op.i64_gt_u);
     c.gget(cx.g.pktlen).i32(size).op(Op.i32_lt_u).op(Op.i32_or);
+    c.gget(cx.g.pktlen).i32(-1).op(Op.i32_eq).op(Op.i32_or); // no packet at all
     c.if_();
+    c.gget(cx.g.pktlen).i32(-1).op(Op.i32_eq).if_(); trap(TrapKind.NO_PACKET, pc); c.end();
     if (start === 0) { c.i64(0n).op(Op.return); } else trap(TrapKind.ABS_OUT_OF_BOUNDS, pc);
     c.end();
     c.get(L_T0).op(Op.i32_wrap_i64).gget(cx.g.pktlo).op(Op.i32_add);

@@ -1,100 +1,120 @@
-// The WebAssembly JIT's runtime side: compile a program once into a wasm module that imports the
-// shared VmMemory, instantiate it with the helper table, and run it with the same conventions as
-// the interpreter (r1 = input pointer, r2 = input length; r10 = top of a fresh stack frame).
-import { Instruction } from '../../isa/instruction.js';
+// The WebAssembly JIT as an ExecutionEngine: compile a program once into a wasm module that
+// imports the shared VmMemory, instantiate it with the helper registry, and run it with the same
+// conventions, errors and helper calling convention as the interpreter, so the two are
+// interchangeable (and comparable: see test/vm/jit-differential.test.ts).
+import { Instruction, slotOffsets } from '../../isa/instruction.js';
 import { STACK_SIZE } from '../../isa/opcodes.js';
+import { DEFAULT_MAX_INSTRUCTIONS, EngineOptions, ExecutionEngine, MAX_CALL_FRAMES } from '../engine.js';
+import { VmError, VmErrorKind } from '../errors.js';
+import { defaultHelpers, HelperContext, HelperRegistry, StopProgram } from '../helpers.js';
 import { MemoryFault, Region, VmMemory } from '../memory.js';
 import { compile, CompileOptions, MAX_FRAMES, TrapKind } from './compile.js';
 
-/** A helper as the JIT calls it: arguments r1-r5 as unsigned 64-bit values, result r0. */
-export type JitHelper = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
-
-export interface JitOptions {
-  /** The address space (shared with the interpreter); a fresh one by default. */
-  memory?: VmMemory;
-  /** Helper implementations by id (the registry of src/vm/helpers.ts, adapted by the caller). */
-  helper?: (id: number) => JitHelper | undefined;
-  /** Backward jumps allowed per run before the program is stopped (default 1,000,000). */
-  budget?: number;
-  /** Verifier hook: pcs whose memory accesses are proven in bounds (no runtime check). */
+export interface JitOptions extends EngineOptions {
+  /**
+   * The verifier's hook: true for a pc whose memory access is proven to stay inside its region;
+   * those accesses are emitted without a bounds check (the wasm sandbox still contains them).
+   */
   provenSafe?: CompileOptions['provenSafe'];
-  /** Value of lddw with a pseudo source (maps); needed only by programs that use them. */
-  resolvePseudo?: CompileOptions['resolvePseudo'];
+  /** Control-flow layout (tests use 'dispatcher' to cover the general path). */
+  layout?: CompileOptions['layout'];
 }
 
-/** A run-time error in JIT-compiled code, with the pc of the instruction that caused it. */
-export class JitError extends Error {
-  constructor(message: string, readonly pc: number, cause?: unknown) {
-    super(`pc ${pc}: ${message}`, { cause });
-    this.name = 'JitError';
-  }
-}
+/** A region the compiled code may access without the slow lookup (its bounds live in globals). */
+export type Window = Pick<Region, 'start' | 'size' | 'writable'>;
+
+/** Per-run state, in the order of the `setup` export's parameters (after r1, r2 for `run`). */
+type RunState = [w1lo: number, w1hi: number, w1wr: number, w2lo: number, w2hi: number, w2wr: number, pktlo: number, pktlen: number, fuel: number];
 
 interface Exports {
-  run(r1: number, r2: number, fp: number): bigint;
-  fuel: WebAssembly.Global; depth: WebAssembly.Global;
-  w1lo: WebAssembly.Global; w1hi: WebAssembly.Global; w1wr: WebAssembly.Global;
-  w2lo: WebAssembly.Global; w2hi: WebAssembly.Global; w2wr: WebAssembly.Global;
-  pktlo: WebAssembly.Global; pktlen: WebAssembly.Global;
+  run(r1: number, r2: number, ...state: RunState): bigint;
+  setup(...state: RunState): void;
+  forget(): void;
+  main(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, fp: bigint): bigint;
 }
 
-const DEFAULT_BUDGET = 1_000_000;
+const TRAP_KIND: Record<number, VmErrorKind> = {
+  [TrapKind.BUDGET]: 'budget-exceeded',
+  [TrapKind.CALL_DEPTH]: 'call-depth',
+  [TrapKind.FELL_OFF]: 'jump-out-of-range',
+  [TrapKind.INVALID]: 'invalid-instruction',
+  [TrapKind.JUMP_OUT]: 'jump-out-of-range',
+  [TrapKind.UNKNOWN_HELPER]: 'unknown-helper',
+  [TrapKind.NO_PACKET]: 'memory-fault',
+};
 
-export class JitProgram {
+const TWO64 = 1n << 64n;
+/** wasm hands i64 to JS as signed; helpers take u64 (cheaper than BigInt.asUintN when >= 0). */
+const u64 = (v: bigint): bigint => (v < 0n ? v + TWO64 : v);
+
+/** Thrown through wasm frames to end the program early with a value (helpers, legacy loads). */
+class Stop {
+  constructor(readonly value: bigint) {}
+}
+
+export class JitProgram implements ExecutionEngine {
   readonly memory: VmMemory;
+  readonly helpers: HelperRegistry;
+  /** The JIT does not count instructions (only backward jumps, for the budget). */
+  readonly executed: number | undefined = undefined;
   readonly stack: Region;
   /** The generated module (for inspection and size figures). */
   readonly wasm: Uint8Array;
   private readonly exports: Exports;
-  private readonly budget: number;
-  private input: Region | undefined;
-  private inputBytes: Uint8Array | undefined;
+  private readonly fuel: number;
+  private readonly insnAt = new Map<number, Instruction>();
+  private readonly context: { memory: VmMemory; input: Region | undefined; trace: (line: string) => void };
+  /** A region kept between run(Uint8Array) calls, and the length of the current input in it. */
+  private inputRegion: Region | undefined;
+  private inputLength = 0;
+  private inputView: Region | undefined;
+  private bytes: Uint8Array;
+  private disposed = false;
 
   constructor(readonly program: readonly Instruction[], options: JitOptions = {}) {
     this.memory = options.memory ?? new VmMemory();
-    this.budget = options.budget ?? DEFAULT_BUDGET;
+    this.helpers = options.helpers ?? defaultHelpers();
+    // The budget is charged per backward jump with the length of the loop it closes, an estimate
+    // of instructions executed; the counter is an i32.
+    this.fuel = Math.min(options.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS, 0x7fffffff);
+    const trace = options.trace ?? ((line: string) => { process.stderr.write(line + '\n'); });
+    this.context = { memory: this.memory, input: undefined, trace };
+    this.bytes = this.memory.bytes;
+    slotOffsets(program).forEach((pc, i) => this.insnAt.set(pc, program[i]));
+    if (MAX_FRAMES !== MAX_CALL_FRAMES) throw new Error('JIT and engine disagree on the call depth');
+
     this.stack = this.memory.map(MAX_FRAMES * STACK_SIZE, 'stack', true, 'stack');
     const compiled = compile(program, {
       stack: { start: this.stack.start, size: this.stack.size },
       provenSafe: options.provenSafe,
+      layout: options.layout,
       resolvePseudo: options.resolvePseudo,
+      hasHelper: (id) => this.helpers.has(id),
     });
     this.wasm = compiled.bytes;
-    const memory = this.memory;
+
     const env: Record<string, unknown> = {
-      memory: memory.memory,
+      memory: this.memory.memory,
       trap: (kind: number, pc: number): never => {
-        const what = kind === TrapKind.BUDGET ? `instruction budget exhausted (more than ${this.budget} backward jumps)`
-          : kind === TrapKind.CALL_DEPTH ? `call depth exceeds ${MAX_FRAMES} frames`
-          : kind === TrapKind.FELL_OFF ? 'execution fell off the end of the program'
-          : kind === TrapKind.ABS_OUT_OF_BOUNDS ? 'legacy packet load out of bounds'
-          : `trap ${kind}`;
-        throw new JitError(what, pc);
+        if (kind === TrapKind.ABS_OUT_OF_BOUNDS) throw new Stop(0n);
+        const detail = compiled.traps.get(pc)
+          ?? (kind === TrapKind.BUDGET ? `instruction budget of ${this.fuel} exhausted (infinite loop?)`
+            : kind === TrapKind.CALL_DEPTH ? `call depth exceeds ${MAX_FRAMES} frames`
+            : kind === TrapKind.FELL_OFF ? 'execution ran past the end of the function without exit'
+            : kind === TrapKind.NO_PACKET ? 'legacy packet load without a packet (run the program with an input)'
+            : `trap ${kind}`);
+        throw new VmError(TRAP_KIND[kind] ?? 'invalid-instruction', detail, pc, this.insnAt.get(pc));
       },
-      check: (addr: bigint, size: number, write: number, pc: number): void => {
-        const a = BigInt.asUintN(64, addr);
-        try {
-          if (a > 0xffffffffn) throw new MemoryFault(`${write ? 'write' : 'read'} of ${size} bytes at 0x${a.toString(16)} is outside every mapped region`, Number(a), size, write !== 0);
-          memory.check(Number(a), size, write !== 0);
-        } catch (e) {
-          throw new JitError(e instanceof Error ? e.message : String(e), pc, e);
-        }
-      },
+      check: (addr: bigint, size: number, write: number, pc: number): bigint => this.slowCheck(addr, size, write !== 0, pc),
     };
-    const wrap = (id: number, fn: JitHelper | undefined) => (pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
-      if (!fn) throw new JitError(`unknown helper ${id}`, pc);
-      try {
-        return fn(BigInt.asUintN(64, a), BigInt.asUintN(64, b), BigInt.asUintN(64, c), BigInt.asUintN(64, d), BigInt.asUintN(64, e));
-      } catch (err) {
-        if (err instanceof JitError) throw err;
-        throw new JitError(`helper ${id}: ${err instanceof Error ? err.message : String(err)}`, pc, err);
-      }
-    };
-    for (const id of compiled.helpers) env[`h${id}`] = wrap(id, options.helper?.(id));
+    for (const id of compiled.helpers) env[`h${id}`] = this.helperImport(id);
     if (compiled.usesCallx) {
       env.callx = (pc: number, target: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
-        const id = Number(BigInt.asUintN(32, target));
-        return wrap(id, options.helper?.(id))(pc, a, b, c, d, e);
+        const id = BigInt.asUintN(64, target);
+        if (id > 0xffffffffn || !this.helpers.has(Number(id))) {
+          throw new VmError('unknown-helper', `callx to unknown helper #${id > 0xffffffffn ? 'out of range' : id}`, pc, this.insnAt.get(pc));
+        }
+        return this.helperImport(Number(id))(pc, a, b, c, d, e);
       };
     }
     const module = new WebAssembly.Module(this.wasm as Uint8Array<ArrayBuffer>);
@@ -102,65 +122,153 @@ export class JitProgram {
     this.exports = instance.exports as unknown as Exports;
   }
 
+  private helperImport(id: number) {
+    const fn = this.helpers.get(id)!.fn;
+    const ctx = this.context as HelperContext;
+    const memory = this.memory;
+    return (pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
+      const unmapped = memory.unmapped;
+      try {
+        const r0 = fn(ctx, u64(a), u64(b), u64(c), u64(d), u64(e));
+        // Compiled code caches the last slow-path region: drop it if the helper unmapped any.
+        if (memory.unmapped !== unmapped) this.exports.forget();
+        return r0;
+      } catch (err) {
+        if (err instanceof StopProgram) throw new Stop(BigInt.asUintN(64, err.value));
+        if (err instanceof VmError) throw err;
+        const insn = this.insnAt.get(pc);
+        if (err instanceof MemoryFault) throw new VmError('memory-fault', `in helper: ${err.message}`, pc, insn, err);
+        throw new VmError('helper-failed', `helper failed: ${(err as Error)?.message ?? String(err)}`, pc, insn, err);
+      }
+    };
+  }
+
+  /**
+   * An access outside the fast windows: look the region up, or fault like the interpreter.
+   * Returns the region's bounds for compiled code to cache (start | end << 32), or -1 for the
+   * stack and the input region, whose checks depend on more than their bounds.
+   */
+  private slowCheck(addr: bigint, size: number, write: boolean, pc: number): bigint {
+    const a = BigInt.asUintN(64, addr);
+    const what = write ? 'write' : 'read';
+    const insn = this.insnAt.get(pc);
+    if (a > 0xffffffffn) throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${a.toString(16)}: not an address in VM memory`, pc, insn);
+    const n = Number(a);
+    let region: Region;
+    try {
+      region = this.memory.check(n, size, write);
+    } catch (e) {
+      if (e instanceof MemoryFault) throw new VmError('memory-fault', e.message, pc, insn, e);
+      throw e;
+    }
+    // The fast path covers the stack from the current frame up: a stack address here is below it.
+    if (region === this.stack) throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} is below the 512-byte stack frame`, pc, insn);
+    // The kept input region may be larger than the current input.
+    if (region === this.inputRegion) {
+      if (n + size > region.start + this.inputLength) {
+        throw new VmError('memory-fault', `${what} of ${size} bytes at 0x${n.toString(16)} runs past the end of input (${this.inputLength} bytes at 0x${region.start.toString(16)})`, pc, insn);
+      }
+      return -1n;
+    }
+    return BigInt(region.start) | (BigInt(region.start + region.size) << 32n);
+  }
+
   /** Frame pointer of the main function: the top of the stack region. */
   get framePointer(): number {
     return this.stack.start + this.stack.size;
   }
 
-  /**
-   * Run with `input` copied into a writable region: r1 = its address, r2 = its length (the
-   * conformance suite's convention). The region is reused between runs when it is big enough.
-   */
-  run(input: Uint8Array = new Uint8Array(0)): bigint {
-    if (input !== this.inputBytes || !this.input) {
-      if (!this.input || this.input.size < input.length || this.input.size > 2 * input.length + 64) {
-        if (this.input) this.memory.unmap(this.input);
-        this.input = this.memory.map(Math.max(input.length, 1), 'packet', true, 'input');
+  run(input?: Uint8Array | Region): bigint {
+    if (input === undefined) return this.execute(0, 0, undefined, undefined);
+    if (input instanceof Uint8Array) {
+      // The input region is kept between runs (mapping one per run costs more than most programs).
+      if (!this.inputRegion || this.inputRegion.size < input.length) {
+        if (this.inputRegion) this.memory.unmap(this.inputRegion);
+        this.inputRegion = this.memory.map(Math.max(1, input.length), 'ctx', true, 'input');
       }
-      this.inputBytes = input;
+      const region = this.inputRegion;
+      // VmMemory.bytes re-checks the buffer on every call (~50 ns); a detached view (the memory
+      // grew) has length 0, which is a cheaper test.
+      if (this.bytes.byteLength === 0) this.bytes = this.memory.bytes;
+      this.bytes.set(input, region.start);
+      this.inputLength = input.length;
+      // What helpers see as the input: the region cut to this input's length (kept while it fits).
+      let view = this.inputView;
+      if (!view || view.start !== region.start || view.size !== input.length) view = this.inputView = { ...region, size: input.length };
+      return this.execute(region.start, input.length, view, view);
     }
-    this.memory.write(this.input, input);
-    const start = this.input.start;
-    this.setWindow(1, { start, size: input.length, writable: true });
-    this.setWindow(2, undefined);
-    this.setPacket(start, input.length);
-    return this.invoke(input.length ? start : 0, input.length);
+    return this.execute(input.start, input.size, input, input);
+  }
+
+  call(args: readonly bigint[]): bigint {
+    this.live();
+    this.context.input = undefined;
+    this.exports.setup(-1, -1, 0, -1, -1, 0, 0, -1, this.fuel);
+    const arg = (i: number): bigint => BigInt.asIntN(64, args[i] ?? 0n);
+    return this.finish(() => this.exports.main(arg(0), arg(1), arg(2), arg(3), arg(4), BigInt(this.framePointer)));
   }
 
   /**
-   * Run with registers and windows prepared by the caller (e.g. an XDP context whose data
-   * pointers point into a packet region). Fast windows skip the slow region lookup.
+   * Run with r1/r2 and the fast windows chosen by the caller: e.g. r1 = an XDP context region,
+   * windows = [packet, context]. `input` is what helpers and legacy packet loads see.
    */
-  runWith(r1: number, r2: number, windows: readonly (Pick<Region, 'start' | 'size' | 'writable'> | undefined)[] = [], packet?: Pick<Region, 'start' | 'size'>): bigint {
-    this.setWindow(1, windows[0]);
-    this.setWindow(2, windows[1]);
-    this.setPacket(packet?.start ?? 0, packet?.size ?? 0);
-    return this.invoke(r1, r2);
+  runWith(r1: number, r2: number, windows: readonly (Window | undefined)[], input?: Region): bigint {
+    return this.enter(r1, r2, windows[0], windows[1], input);
   }
 
-  private setWindow(n: 1 | 2, r: Pick<Region, 'start' | 'size' | 'writable'> | undefined): void {
-    const x = this.exports;
-    const [lo, hi, wr] = n === 1 ? [x.w1lo, x.w1hi, x.w1wr] : [x.w2lo, x.w2hi, x.w2wr];
+  private enter(r1: number, r2: number, a: Window | undefined, b: Window | undefined, input: Region | undefined): bigint {
+    this.live();
+    this.context.input = input;
     // An empty window is lo = hi = 0xffffffff: no address is >= lo and <= hi - size.
-    lo.value = r ? r.start : -1;
-    hi.value = r ? r.start + r.size : -1;
-    wr.value = r?.writable ? 1 : 0;
+    try {
+      return BigInt.asUintN(64, this.exports.run(r1, r2,
+        a ? a.start : -1, a ? a.start + a.size : -1, a?.writable ? 1 : 0,
+        b ? b.start : -1, b ? b.start + b.size : -1, b?.writable ? 1 : 0,
+        input ? input.start : 0, input ? input.size : -1, this.fuel));
+    } catch (e) {
+      return this.failed(e);
+    } finally {
+      this.context.input = undefined;
+    }
   }
 
-  private setPacket(start: number, length: number): void {
-    this.exports.pktlo.value = start;
-    this.exports.pktlen.value = length;
+  private execute(r1: number, r2: number, input: Region | undefined, window: Window | undefined): bigint {
+    return this.enter(r1, r2, window, undefined, input);
   }
 
-  private invoke(r1: number, r2: number): bigint {
-    this.exports.fuel.value = this.budget;
-    this.exports.depth.value = 0;
-    return BigInt.asUintN(64, this.exports.run(r1, r2, this.framePointer));
+  private live(): void {
+    if (this.disposed) throw new Error('JitProgram used after dispose()');
   }
 
-  /** Release the stack and input regions. */
-  close(): void {
+  private finish(body: () => bigint): bigint {
+    try {
+      return BigInt.asUintN(64, body());
+    } catch (e) {
+      return this.failed(e);
+    } finally {
+      this.context.input = undefined;
+    }
+  }
+
+  /** An exception out of compiled code: an early stop with a value, or an error to rethrow. */
+  private failed(e: unknown): bigint {
+    if (e instanceof Stop) return e.value;
+    if (e instanceof VmError) throw e;
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new VmError('call-depth', 'native stack exhausted', 0, undefined, e);
+    }
+    throw e;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.memory.unmap(this.stack);
-    if (this.input) this.memory.unmap(this.input);
+    if (this.inputRegion) this.memory.unmap(this.inputRegion);
+  }
+
+  /** Alias of dispose(). */
+  close(): void {
+    this.dispose();
   }
 }

@@ -116,6 +116,8 @@ export class Code extends Bytes {
     return this.u32(fallback);
   }
   call(func: number): this { return this.byte(Op.call).u32(func); }
+  /** memory.fill(dest, value, length) from the bulk-memory operations. */
+  memoryFill(): this { return this.byte(0xfc).u32(11).byte(0x00); }
   /** A memory access with alignment hint 0 (eBPF allows unaligned) and offset 0. */
   mem(o: number): this { return this.byte(o).u32(0).u32(0); }
 }
