@@ -10,6 +10,16 @@ export class EmitError extends Error {}
 
 export function emitProgram(fn: IrFunction, alloc: Allocation): Instruction[] {
   const b = new ProgramBuilder();
+  emitFunction(b, fn, alloc);
+  return b.build();
+}
+
+/**
+ * Append `fn` to `b`. Subprograms go into the same builder after the main function, their labels
+ * prefixed (`prefix.label`) since every function numbers its labels from zero.
+ */
+export function emitFunction(b: ProgramBuilder, fn: IrFunction, alloc: Allocation, prefix = ''): void {
+  const lbl = (name: string): string => prefix + name;
   const where = (v: VReg): Location => {
     const l = alloc.locations.get(v.id);
     if (!l) throw new EmitError(`virtual register %${v.id} has no location`);
@@ -42,13 +52,21 @@ export function emitProgram(fn: IrFunction, alloc: Allocation): Instruction[] {
       else b.ldx('dw', dst, R10, l.spill);
     } else if ('imm' in a) loadConst(dst, BigInt(a.imm));
     else if ('fp' in a) { b.mov64(dst, R10); b.add64(dst, a.fp); }
+    else if ('func' in a) b.ldFunc(dst, a.func);
     else b.ldMap(dst, a.map);
   };
 
   for (const insn of fn.insns) {
     b.at(insn.loc);
     switch (insn.op) {
-      case 'ctx': { const w = write(insn.dst, R2); b.mov64(w.reg, R1); w.commit(); break; }
+      case 'ctx': {
+        // Subprogram arguments other than r1 are read before anything else runs; R0 is the free
+        // scratch then (r2 may itself be an argument still to read).
+        const w = write(insn.dst, insn.arg ? R0 : R2);
+        b.mov64(w.reg, new Reg(insn.arg ?? 1));
+        w.commit();
+        break;
+      }
       case 'alu': {
         const w = write(insn.dst, R2);
         const l = where(insn.dst);
@@ -84,11 +102,11 @@ export function emitProgram(fn: IrFunction, alloc: Allocation): Instruction[] {
       case 'jmp': {
         const a = read(insn.a, R1);
         const o = operand(insn.b, R2);
-        if (insn.wide) b.jmp(insn.cond, a, o, insn.target); else b.jmp32(insn.cond, a, o, insn.target);
+        if (insn.wide) b.jmp(insn.cond, a, o, lbl(insn.target)); else b.jmp32(insn.cond, a, o, lbl(insn.target));
         break;
       }
-      case 'ja': b.ja(insn.target); break;
-      case 'label': b.label(insn.name); break;
+      case 'ja': b.ja(lbl(insn.target)); break;
+      case 'label': b.label(lbl(insn.name)); break;
       case 'call': {
         if (insn.args.length > 5) throw new EmitError('a helper takes at most 5 arguments');
         insn.args.forEach((a, i) => placeArg(a, new Reg(i + 1)));
@@ -105,5 +123,4 @@ export function emitProgram(fn: IrFunction, alloc: Allocation): Instruction[] {
       case 'loop': break;
     }
   }
-  return b.build();
 }

@@ -11,6 +11,7 @@ import type { JmpName } from '../isa/builder.js';
 import type { ProbeInstance } from '../probes/provider.js';
 import { PROG_TYPE_KPROBE, PT_REGS_ARGS, PT_REGS_RAX } from '../probes/uprobe.js';
 import { FunctionBuilder } from './function-builder.js';
+import type { StackFrame } from './stack.js';
 import { CallArg, IrFunction, VReg } from './ir.js';
 import { bpfMapName, GLOBALS_MAP, LOST_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
 import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
@@ -37,6 +38,19 @@ export interface ScriptContext {
   source?: string;
 }
 
+/**
+ * A bpf-to-bpf subprogram of a probe's program: the body of a `for ($kv : @map)` loop, or the
+ * counting callback of len(@map), both called by bpf_for_each_map_elem. `label` is its entry in
+ * the emitted program; `params` its argument count (for its BTF prototype).
+ */
+export interface Subprogram {
+  name: string;
+  label: string;
+  ir: IrFunction;
+  frame: StackFrame;
+  params: number;
+}
+
 /** A value during lowering: in a register, or in a stack buffer at fp+off. */
 type Val = { k: 'reg'; v: VReg; type: Type } | { k: 'mem'; off: number; type: Type };
 
@@ -55,7 +69,12 @@ export class ProgramLowering {
   private loopStack: { brk: string; cont: string }[] = [];
   private exitLabel: string;
 
-  constructor(readonly probe: ast.Probe, readonly instance: ProbeInstance, readonly script: ScriptContext, name: string) {
+  /**
+   * @param subprograms where callbacks are collected: the main program's lowering owns the list
+   * and passes it to the lowerings of its callbacks (loops nest).
+   */
+  constructor(readonly probe: ast.Probe, readonly instance: ProbeInstance, readonly script: ScriptContext, name: string,
+    readonly subprograms: Subprogram[] = []) {
     this.b = new FunctionBuilder(name);
     this.exitLabel = this.b.label('exit');
   }
@@ -194,9 +213,86 @@ export class ProgramLowering {
         b.call(Helper.map_delete_elem, [{ map: bpfMapName(m.name) }, { fp: key }], false);
         break;
       }
-      case 'ForMap': this.fail('for loops over maps are not supported yet', s.span);
+      case 'ForMap': this.forMap(s); break;
     }
     keep();
+  }
+
+  // ---- callbacks (for over maps, len) -------------------------------------------------------
+
+  /**
+   * `for ($kv : @m) body`: the body becomes a callback subprogram run by bpf_for_each_map_elem
+   * for each element. The callback runs in its own stack frame, so the program's context pointer
+   * is passed through a stack slot (callback_ctx) and the body's variables are its own.
+   */
+  private forMap(s: ast.ForMapStmt): void {
+    const b = this.b;
+    const m = this.scriptMap(s.map, s.span);
+    const index = this.subprograms.length;
+    const name = `${b.name.replace(/[^A-Za-z0-9_]/g, '_')}_for${index}`;
+    this.subprograms.push(undefined as unknown as Subprogram); // reserve the slot: nested loops come after
+    const child = new ProgramLowering(this.probe, this.instance, this.script, name, this.subprograms);
+    child.b.loc = b.loc;
+    const ir = child.lowerForMapBody(s, m);
+    this.subprograms[index] = { name, label: name, ir, frame: child.b.frame, params: 4 };
+    const slot = b.frame.alloc(8, b.loc, 'loop context');
+    b.stx('dw', 'fp', slot, this.ctx!);
+    b.call(Helper.for_each_map_elem, [{ map: bpfMapName(m.name) }, { func: name }, { fp: slot }, { imm: 0 }], false);
+  }
+
+  /** The callback of forMap: (map, key, value, callback_ctx) -> 0 to go on, 1 to stop. */
+  private lowerForMapBody(s: ast.ForMapStmt, m: ScriptMap): IrFunction {
+    const b = this.b;
+    const keyP = b.vreg('key'), valP = b.vreg('value'), ctxP = b.vreg('cbctx');
+    b.emit({ op: 'ctx', dst: keyP, arg: 2 });
+    b.emit({ op: 'ctx', dst: valP, arg: 3 });
+    b.emit({ op: 'ctx', dst: ctxP, arg: 4 });
+    this.ctx = b.ldx('dw', ctxP, 0, 'ctx');
+    const keyT: Type = m.keyTypes.length === 1 ? m.keyTypes[0] : { kind: 'tuple', elements: m.keyTypes };
+    const valT: Type = m.kind === 'value' ? m.valueType : I64;
+    const kvT: Type = { kind: 'tuple', elements: [keyT, valT] };
+    const layout = tupleLayout(kvT.elements);
+    const kv = this.declareVar(s.variable.name, kvT);
+    this.copyFrom(keyP, kv + layout.offsets[0], sizeOf(keyT));
+    if (m.kind === 'value') this.copyFrom(valP, kv + layout.offsets[1], sizeOf(valT));
+    else {
+      // Per-CPU aggregate: the callback sees this CPU's slot only; sum all CPUs as reads do.
+      const key = b.zeroed(m.keySize, 'map key');
+      this.copyFrom(keyP, key, m.keySize);
+      b.stx('dw', 'fp', kv + layout.offsets[1], this.aggregateRead(m, key));
+    }
+    const next = b.label('next'), stop = this.exitLabel;
+    this.loopStack.push({ brk: stop, cont: next });
+    this.block(s.body.statements);
+    this.loopStack.pop();
+    b.place(next);
+    b.emit({ op: 'exit', value: 0 });
+    b.place(stop);
+    b.emit({ op: 'exit', value: 1 });
+    return b.finish();
+  }
+
+  /** len(@m): bpf_for_each_map_elem returns how many elements it visited (callback: go on). */
+  private mapLength(ref: ast.MapRef, span: ast.Span): VReg {
+    const m = this.scriptMap(ref, span);
+    let cb = this.subprograms.find((p) => p.name.endsWith('_count'));
+    if (!cb) {
+      const name = `${this.b.name.replace(/[^A-Za-z0-9_]/g, '_')}_count`;
+      const f = new FunctionBuilder(name);
+      f.emit({ op: 'exit', value: 0 });
+      cb = { name, label: name, ir: f.finish(), frame: f.frame, params: 4 };
+      this.subprograms.push(cb);
+    }
+    return this.b.call(Helper.for_each_map_elem, [{ map: bpfMapName(m.name) }, { func: cb.name }, { imm: 0 }, { imm: 0 }])!;
+  }
+
+  /** Copy `size` bytes from the memory `ptr` points to (a map key or value) into fp+dst. */
+  private copyFrom(ptr: VReg, dst: number, size: number): void {
+    const b = this.b;
+    let i = 0;
+    for (const [n, sz] of [[8, 'dw'], [4, 'w'], [2, 'h'], [1, 'b']] as const) {
+      for (; i + n <= size; i += n) b.stx(sz, 'fp', dst + i, b.ldx(sz, ptr, i));
+    }
   }
 
   private varHigh = 0;
@@ -984,6 +1080,11 @@ export class ProgramLowering {
         const key = this.mapKey(m, e.args.slice(1), e.span);
         const p = this.b.call(Helper.map_lookup_elem, [{ map: bpfMapName(m.name) }, { fp: key }])!;
         return this.bool(p, 'jne');
+      }
+      case 'len': {
+        const a = e.args[0];
+        if (a?.kind !== 'Map') this.fail('len() of a stack is not supported yet', e.span);
+        return this.mapLength(a, e.span);
       }
       case 'strncmp': {
         const n = Number(this.constInt(e.args[2]));

@@ -88,7 +88,7 @@ export class Session {
     for (const compiled of this.script.programs) {
       try {
         const program = Program.load(
-          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL' },
+          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL', btf: compiled.btf, funcInfo: compiled.funcInfo },
           this.maps, { logLevel: this.options.verbose ? 1 : 0 });
         this.loaded.push({ compiled, program });
       } catch (e) {
