@@ -72,13 +72,15 @@ export function emitFunction(b: ProgramBuilder, fn: IrFunction, alloc: Allocatio
         const l = where(insn.dst);
         if ('spill' in l && insn.alu !== 'mov') b.ldx('dw', R2, R10, l.spill);
         const src = operand(insn.src, R1);
+        // A move between values the allocator put in the same register is no instruction.
+        if (insn.alu === 'mov' && insn.wide && typeof src !== 'number' && src.n === w.reg.n) { w.commit(); break; }
         if (insn.signed && insn.alu === 'div') b.sdiv64(w.reg, src);
         else if (insn.signed && insn.alu === 'mod') b.smod64(w.reg, src);
         else if (insn.wide) b.alu64(insn.alu, w.reg, src); else b.alu32(insn.alu, w.reg, src);
         w.commit();
         break;
       }
-      case 'neg': { const w = write(insn.dst, R2); const r = read(insn.dst, R2); if (r !== w.reg) b.mov64(w.reg, r); b.neg64(w.reg); w.commit(); break; }
+      case 'neg': { const w = write(insn.dst, R2); const r = read(insn.dst, R2); if (r.n !== w.reg.n) b.mov64(w.reg, r); b.neg64(w.reg); w.commit(); break; }
       case 'const': { const w = write(insn.dst, R2); loadConst(w.reg, insn.value); w.commit(); break; }
       case 'ldmap': { const w = write(insn.dst, R2); b.ldMap(w.reg, insn.map); w.commit(); break; }
       case 'lea': { const w = write(insn.dst, R2); b.mov64(w.reg, R10); b.add64(w.reg, insn.off); w.commit(); break; }
@@ -111,12 +113,12 @@ export function emitFunction(b: ProgramBuilder, fn: IrFunction, alloc: Allocatio
         if (insn.args.length > 5) throw new EmitError('a helper takes at most 5 arguments');
         insn.args.forEach((a, i) => placeArg(a, new Reg(i + 1)));
         b.call(insn.helper);
-        if (insn.dst) { const w = write(insn.dst, R0); if (w.reg !== R0) b.mov64(w.reg, R0); w.commit(); }
+        if (insn.dst) { const w = write(insn.dst, R0); if (w.reg.n !== R0.n) b.mov64(w.reg, R0); w.commit(); }
         break;
       }
       case 'exit': {
         const v = insn.value;
-        if (isVReg(v)) { const r = read(v, R0); if (r !== R0) b.mov64(R0, r); } else b.mov64(R0, v);
+        if (isVReg(v)) { const r = read(v, R0); if (r.n !== R0.n) b.mov64(R0, r); } else b.mov64(R0, v);
         b.exit();
         break;
       }

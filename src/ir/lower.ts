@@ -87,8 +87,7 @@ export class ProgramLowering {
     if (this.probe.predicate) {
       this.at(this.probe.predicate.span);
       const mark = b.frame.mark();
-      const c = this.scalar(this.probe.predicate);
-      b.jmp('jeq', c, 0, this.exitLabel);
+      this.jumpIfFalse(this.probe.predicate, this.exitLabel);
       b.frame.release(mark);
     }
     this.block(this.probe.body.statements);
@@ -132,8 +131,7 @@ export class ProgramLowering {
       case 'Let': if (s.value) this.assignVar(s.variable, s.value); else this.declareVar(s.variable.name, s.variable.type ?? I64); break;
       case 'If': {
         const elseL = b.label('else'), endL = b.label('endif');
-        const c = this.scalar(s.cond);
-        b.jmp('jeq', c, 0, elseL);
+        this.jumpIfFalse(s.cond, elseL);
         keep();
         this.block(s.then.statements);
         if (s.else) b.ja(endL);
@@ -150,8 +148,7 @@ export class ProgramLowering {
         b.emit({ op: 'loop', edge: 'begin', id });
         b.place(top);
         this.at(s.cond.span);
-        const c = this.scalar(s.cond);
-        b.jmp('jeq', c, 0, end);
+        this.jumpIfFalse(s.cond, end);
         keep();
         this.loopStack.push({ brk: end, cont: top });
         this.block(s.body.statements);
@@ -286,6 +283,28 @@ export class ProgramLowering {
     return this.b.call(Helper.for_each_map_elem, [{ map: bpfMapName(m.name) }, { func: cb.name }, { imm: 0 }, { imm: 0 }])!;
   }
 
+  /**
+   * A fixed-size array field of the trace record into fp+dst. Small arrays are loaded from the
+   * context directly (the verifier allows aligned context loads anywhere in the record), in the
+   * widest pieces both sides' alignment permits; bigger ones take one probe_read.
+   */
+  private arrayField(f: NonNullable<ProbeInstance['args']>[number], dst: number): void {
+    const b = this.b;
+    if (f.size > 32) {
+      const p = b.mov(this.ctx!);
+      b.alu('add', p, f.offset);
+      b.call(Helper.probe_read_kernel, [{ fp: dst }, { imm: f.size }, p], false);
+      return;
+    }
+    const aligned = (x: number, n: number): boolean => ((x % n) + n) % n === 0;
+    for (let i = 0; i < f.size;) {
+      const n = ([8, 4, 2, 1] as const).find((k) => i + k <= f.size && aligned(f.offset + i, k) && aligned(dst + i, k))!;
+      const size = SIZE_NAMES[n];
+      b.stx(size, 'fp', dst + i, b.ldx(size, this.ctx!, f.offset + i));
+      i += n;
+    }
+  }
+
   /** Copy `size` bytes from the memory `ptr` points to (a map key or value) into fp+dst. */
   private copyFrom(ptr: VReg, dst: number, size: number): void {
     const b = this.b;
@@ -414,18 +433,25 @@ export class ProgramLowering {
   }
 
   /** Build a map key on the stack (zeroed, with room for a bucket when bucketed). */
-  private mapKey(m: ScriptMap, keys: ast.Expr[], span: ast.Span): number {
+  /** `bucketWritten`: the caller stores the bucket index, so that slot need not be zeroed. */
+  private mapKey(m: ScriptMap, keys: ast.Expr[], span: ast.Span, bucketWritten = false): number {
     const b = this.b;
+    const keyBuffer = (): number => {
+      if (!m.bucketed || !bucketWritten) return b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+      const off = b.frame.alloc(m.keySize + 8, b.loc, 'map key');
+      for (let i = 0; i < m.keySize; i += 8) b.st('dw', 'fp', off + i, 0);
+      return off;
+    };
     if (keys.length === 1 && keys[0].kind !== 'Tuple' && m.keyTypes.length > 1 && this.typeOf(keys[0]).kind === 'tuple') {
       // `@m[$t]` with a tuple value: the same key as `@m[a, b]`.
       const src = this.memory(keys[0]);
-      const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+      const off = keyBuffer();
       this.convert(off, { kind: 'tuple', elements: m.keyTypes }, src.off, src.type);
       return off;
     }
     const flat = keys.length === 1 && keys[0].kind === 'Tuple' ? keys[0].elements : keys;
     if (flat.length !== m.keyTypes.length) this.fail(`${m.name} is used with ${flat.length} keys here but ${m.keyTypes.length} elsewhere`, span);
-    const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+    const off = keyBuffer();
     flat.forEach((k, i) => {
       const t = m.keyTypes[i];
       const at = off + m.keyOffsets[i];
@@ -439,6 +465,11 @@ export class ProgramLowering {
         if (k.kind === 'Call' && k.name === 'str' && t.kind === 'string' && k.args[0]?.kind !== 'PositionalParam' && !isStringy(this.typeOf(k.args[0]))) {
           this.strCall(k, { off: at, size: t.size });
           return;
+        }
+        // A fixed array from the trace record goes straight in too.
+        if (k.kind === 'FieldAccess' && t.kind === 'string' && this.typeOf(k.expr).kind !== 'record') {
+          const f = this.argField(k);
+          if (f.arrayLength !== undefined && f.size <= t.size) { this.arrayField(f, at); return; }
         }
         const src = this.memory(k);
         this.convert(at, t, src.off, src.type);
@@ -539,7 +570,7 @@ export class ProgramLowering {
     if (fn === 'hist' && (params[0] < 0n || params[0] > 5n)) this.fail('hist() bits must be between 0 and 5', call.args[1].span);
     const m = this.scriptMap(ref, call.span, this.keyTypesOf(keys), fn, fn === 'count' ? U64 : (argT.kind === 'int' && argT.literal !== undefined ? I64 : argT), params);
     if (m.kind !== fn) this.fail(`${ref.name} already holds ${m.kind}(), cannot use ${fn}() on it`, call.span);
-    const key = this.mapKey(m, keys, call.span);
+    const key = this.mapKey(m, keys, call.span, true);
     const value = fn === 'count' ? undefined : this.scalar(call.args[0]);
     if (fn === 'hist' || fn === 'lhist') {
       const bucket = fn === 'hist' ? this.log2Bucket(value!, Number(params[0])) : this.linearBucket(value!, params[0], params[1], params[2]);
@@ -601,14 +632,24 @@ export class ProgramLowering {
     b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: value });
     b.alu('add', out, 1);
     b.jmp('jlt', value, 2 ** (k + 1), done);
+    // p = floor(log2(value)) by binary search. Each step below 32 compares with its power of
+    // two as an immediate (3 instructions: test, shift, add); 2^32 is no 32-bit immediate, so
+    // that step tests the high half instead, and the last step needs no shift.
     const n = b.mov(value, 'n');
     const p = b.const(0, 'p');
-    for (const shift of [32, 16, 8, 4, 2, 1]) {
+    {
       const t = b.mov(n);
-      b.alu('rsh', t, shift);
+      b.alu('rsh', t, 32);
       const skip = b.label('h');
       b.jmp('jeq', t, 0, skip);
       b.emit({ op: 'alu', wide: true, alu: 'mov', dst: n, src: t });
+      b.alu('add', p, 32);
+      b.place(skip);
+    }
+    for (const shift of [16, 8, 4, 2, 1]) {
+      const skip = b.label('h');
+      b.jmp('jlt', n, 2 ** shift, skip);
+      if (shift > 1) b.alu('rsh', n, shift);
       b.alu('add', p, shift);
       b.place(skip);
     }
@@ -933,6 +974,31 @@ export class ProgramLowering {
   }
 
   /** 0/1 from a comparison of v against 0. */
+  /**
+   * Branch to `target` when `e` is false. Comparisons (and chains of them joined by &&) become
+   * one conditional jump each instead of a 0/1 value tested afterwards.
+   */
+  private jumpIfFalse(e: ast.Expr, target: string): void {
+    const b = this.b;
+    if (e.kind === 'Binary') {
+      if (e.op === '&&') { this.jumpIfFalse(e.left, target); this.jumpIfFalse(e.right, target); return; }
+      const lt = this.typeOf(e.left), rt = this.typeOf(e.right);
+      const stringy = lt.kind === 'string' || rt.kind === 'string';
+      const signed = comparisonSigned(lt, rt);
+      const inverse: Partial<Record<ast.BinaryOp, JmpName>> = {
+        '==': 'jne', '!=': 'jeq', '<': signed ? 'jsge' : 'jge', '<=': signed ? 'jsgt' : 'jgt', '>': signed ? 'jsle' : 'jle', '>=': signed ? 'jslt' : 'jlt',
+      };
+      const c = inverse[e.op];
+      if (c && !stringy) {
+        const l = this.scalar(e.left);
+        const r = this.scalar(e.right);
+        b.jmp(c, l, r, target);
+        return;
+      }
+    }
+    b.jmp('jeq', this.scalar(e), 0, target);
+  }
+
   private bool(v: VReg, cond: JmpName): VReg {
     const b = this.b;
     const out = b.const(1);
@@ -1264,9 +1330,7 @@ export class ProgramLowering {
         const f = this.argField(e);
         if (f.arrayLength !== undefined) {
           const off = b.zeroed(f.size, 'array');
-          const p = b.mov(this.ctx!);
-          b.alu('add', p, f.offset);
-          b.call(Helper.probe_read_kernel, [{ fp: off }, { imm: f.size }, p], false);
+          this.arrayField(f, off);
           return { off, type: f.type === 'char' ? strType(f.size) : t };
         }
         break;

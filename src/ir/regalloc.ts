@@ -59,6 +59,15 @@ export function allocateRegisters(fn: IrFunction, frame: StackFrame, registers: 
   const free = [...registers];
   let active: (Interval & { reg: number })[] = [];
   let spilled = 0;
+  // r0 also holds short-lived values that no helper call (or exit, or cmpxchg) clobbers while
+  // they live: typically a helper's result tested and used right away, which then needs no move.
+  const useR0 = registers === ALLOCATABLE;
+  const clobbersR0 = fn.insns.map((i) => i.op === 'call' || i.op === 'exit' || (i.op === 'atomic' && i.aop === 'cmpxchg'));
+  const r0Safe = (iv: Interval): boolean => {
+    for (let p = iv.start + 1; p < iv.end; p++) if (clobbersR0[p]) return false;
+    return true;
+  };
+  let r0FreeAfter = -1;
   const spill = (iv: Interval): void => {
     locations.set(iv.vreg.id, { spill: frame.alloc(8, undefined, 'spilled register') });
     spilled++;
@@ -70,6 +79,11 @@ export function allocateRegisters(fn: IrFunction, frame: StackFrame, registers: 
       if (a.end < iv.start) { free.push(a.reg); return false; }
       return true;
     });
+    if (useR0 && r0FreeAfter < iv.start && r0Safe(iv)) {
+      locations.set(iv.vreg.id, { reg: 0 });
+      r0FreeAfter = iv.end;
+      continue;
+    }
     if (free.length > 0) {
       const reg = free.shift()!;
       locations.set(iv.vreg.id, { reg });
