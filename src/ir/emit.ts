@@ -48,7 +48,7 @@ export function emitFunction(b: ProgramBuilder, fn: IrFunction, alloc: Allocatio
   const placeArg = (a: CallArg, dst: Reg): void => {
     if (isVReg(a)) {
       const l = where(a);
-      if ('reg' in l) b.mov64(dst, new Reg(l.reg));
+      if ('reg' in l) { if (l.reg !== dst.n) b.mov64(dst, new Reg(l.reg)); }
       else b.ldx('dw', dst, R10, l.spill);
     } else if ('imm' in a) loadConst(dst, BigInt(a.imm));
     else if ('fp' in a) { b.mov64(dst, R10); b.add64(dst, a.fp); }
@@ -63,7 +63,7 @@ export function emitFunction(b: ProgramBuilder, fn: IrFunction, alloc: Allocatio
         // Subprogram arguments other than r1 are read before anything else runs; R0 is the free
         // scratch then (r2 may itself be an argument still to read).
         const w = write(insn.dst, insn.arg ? R0 : R2);
-        b.mov64(w.reg, new Reg(insn.arg ?? 1));
+        if (w.reg.n !== (insn.arg ?? 1)) b.mov64(w.reg, new Reg(insn.arg ?? 1));
         w.commit();
         break;
       }
