@@ -5,7 +5,10 @@ import * as ast from '../lang/ast.js';
 import { SourceError } from '../diagnostics.js';
 import type { Instruction } from '../isa/instruction.js';
 import { expandAttachPoint, ProbeInstance } from '../probes/index.js';
-import { emitProgram } from './emit.js';
+import { emitFunction } from './emit.js';
+import { ProgramBuilder } from '../isa/builder.js';
+import { slotOffsets } from '../isa/instruction.js';
+import { functionsBtf } from '../btf/writer.js';
 import { eliminateDeadCode } from './dce.js';
 import type { IrFunction } from './ir.js';
 import { CompileError, MapNotYetKnownError, ProgramLowering, ScriptContext } from './lower.js';
@@ -36,6 +39,11 @@ export interface CompiledProgram {
   insns: Instruction[];
   /** Bytes of stack used, spill slots included. */
   stackSize: number;
+  /** Callback subprograms after the main function (for over maps, len), each with its own frame. */
+  subprograms: { name: string; ir: IrFunction; alloc: Allocation; insnOffset: number; stackSize: number }[];
+  /** BTF and func_info the kernel needs when there are subprograms (else undefined). */
+  btf?: Uint8Array;
+  funcInfo?: Uint8Array;
 }
 
 export interface CompiledScript {
@@ -128,6 +136,26 @@ function compileOne(probe: ast.Probe, instance: ProbeInstance, script: ScriptCon
   const ir = eliminateDeadCode(lowering.lower());
   const frame = lowering.b.frame;
   const alloc = allocateRegisters(ir, frame);
-  const insns = emitProgram(ir, alloc);
-  return { name, instance, ir, alloc, insns, stackSize: frame.size };
+  const b = new ProgramBuilder();
+  emitFunction(b, ir, alloc);
+  // Subprograms follow the main function in one instruction stream (calls and function addresses
+  // are relative), each entered at a label named after it.
+  const subs = lowering.subprograms.map((s) => {
+    const sir = eliminateDeadCode(s.ir);
+    const salloc = allocateRegisters(sir, s.frame);
+    const first = b.length;
+    b.label(s.label);
+    emitFunction(b, sir, salloc, `${s.label}.`);
+    return { name: s.name, ir: sir, alloc: salloc, first, stackSize: s.frame.size, params: s.params };
+  });
+  const insns = b.build();
+  const slots = slotOffsets(insns);
+  const subprograms = subs.map((s) => ({ name: s.name, ir: s.ir, alloc: s.alloc, insnOffset: slots[s.first], stackSize: s.stackSize }));
+  const compiled: CompiledProgram = { name, instance, ir, alloc, insns, stackSize: frame.size, subprograms };
+  if (subs.length) {
+    const { btf, funcInfo } = functionsBtf([{ name, insnOffset: 0, params: 1 }, ...subs.map((s, i) => ({ name: s.name, insnOffset: subprograms[i].insnOffset, params: s.params }))]);
+    compiled.btf = btf;
+    compiled.funcInfo = funcInfo;
+  }
+  return compiled;
 }

@@ -104,6 +104,15 @@ const FILLING_HELPERS = new Set([16, 112, 113]);
  */
 export function removeDeadStores(insns: IrFunction['insns']): IrFunction['insns'] {
   const dead = new Set<number>();
+  // Registers that never point into this function's stack: function arguments (the context, or
+  // a callback's map key/value and its caller's stack) and helper results (map values). Loads
+  // through them cannot read the slot.
+  const notStack = new Set<number>();
+  const otherDefs = new Set<number>();
+  for (const i of insns) {
+    for (const v of defs(i)) (i.op === 'ctx' || i.op === 'call' ? notStack : otherDefs).add(v.id);
+  }
+  for (const id of otherDefs) notStack.delete(id);
   insns.forEach((i, at) => {
     if ((i.op !== 'st' && i.op !== 'stx') || i.base !== 'fp') return;
     const lo = i.off, hi = i.off + SIZE_BYTES[i.size];
@@ -125,7 +134,10 @@ export function removeDeadStores(insns: IrFunction['insns']): IrFunction['insns'
         continue;
       }
       if (n.op === 'ldx' || n.op === 'st' || n.op === 'stx' || n.op === 'atomic') {
-        if (n.base !== 'fp') { if (n.op === 'ldx' || n.op === 'atomic') return; continue; }
+        if (n.base !== 'fp') {
+          if ((n.op === 'ldx' || n.op === 'atomic') && !notStack.has(n.base.id)) return;
+          continue;
+        }
         const nlo = n.off, nhi = n.off + SIZE_BYTES[n.size];
         if (nhi <= lo || nlo >= hi) continue;
         // The first access to the slot: a store covering it kills ours; anything else keeps it.

@@ -23,13 +23,14 @@ export type CallArg =
   | VReg
   | { imm: number | bigint }
   | { fp: number } /** the address fp+off of a stack buffer */
-  | { map: string } /** a map reference, bound to an fd at load time */;
+  | { map: string } /** a map reference, bound to an fd at load time */
+  | { func: string } /** the address of a subprogram (its entry label), for callback helpers */;
 
 export type IrInsn = { loc?: SourceLocation } & (
   | { op: 'alu'; wide: boolean; alu: AluName; dst: VReg; src: Operand; /** signed div/mod (ISA v4) */ signed?: boolean }
   | { op: 'neg'; dst: VReg }
   /** dst = the program's context argument (r1 at entry); must be the first instruction. */
-  | { op: 'ctx'; dst: VReg }
+  | { op: 'ctx'; dst: VReg; /** argument register 2..5 of a subprogram (default 1: the context) */ arg?: number }
   | { op: 'const'; dst: VReg; value: bigint }
   | { op: 'ldmap'; dst: VReg; map: string }
   | { op: 'lea'; dst: VReg; off: number } /** dst = fp + off */
@@ -97,7 +98,7 @@ export function formatIr(fn: IrFunction): string {
     switch (i.op) {
       case 'alu': s = `${v(i.dst)} ${i.signed ? 's' : ''}${i.alu}${i.wide ? '' : '32'}= ${v(i.src)}`; break;
       case 'neg': s = `${v(i.dst)} = -${v(i.dst)}`; break;
-      case 'ctx': s = `${v(i.dst)} = ctx`; break;
+      case 'ctx': s = `${v(i.dst)} = ${i.arg ? `arg${i.arg}` : 'ctx'}`; break;
       case 'const': s = `${v(i.dst)} = ${i.value}`; break;
       case 'ldmap': s = `${v(i.dst)} = map ${i.map}`; break;
       case 'lea': s = `${v(i.dst)} = fp${i.off}`; break;
@@ -108,7 +109,7 @@ export function formatIr(fn: IrFunction): string {
       case 'jmp': s = `if ${v(i.a)} ${i.cond}${i.wide ? '' : '32'} ${v(i.b)} goto ${i.target}`; break;
       case 'ja': s = `goto ${i.target}`; break;
       case 'label': lines.push(`${i.name}:`); continue;
-      case 'call': s = `${i.dst ? `${v(i.dst)} = ` : ''}call ${i.helper}(${i.args.map((a) => (isVReg(a) ? v(a) : 'imm' in a ? String(a.imm) : 'fp' in a ? `fp${a.fp}` : `map ${a.map}`)).join(', ')})`; break;
+      case 'call': s = `${i.dst ? `${v(i.dst)} = ` : ''}call ${i.helper}(${i.args.map((a) => (isVReg(a) ? v(a) : 'imm' in a ? String(a.imm) : 'fp' in a ? `fp${a.fp}` : 'func' in a ? `func ${a.func}` : `map ${a.map}`)).join(', ')})`; break;
       case 'exit': s = `exit ${v(i.value)}`; break;
       case 'loop': s = `; loop ${i.id} ${i.edge}`; break;
     }

@@ -10,6 +10,7 @@ import type { SizeName } from '../isa/builder.js';
 import type { JmpName } from '../isa/builder.js';
 import type { ProbeInstance } from '../probes/provider.js';
 import { FunctionBuilder } from './function-builder.js';
+import type { StackFrame } from './stack.js';
 import { CallArg, IrFunction, VReg } from './ir.js';
 import { bpfMapName, GLOBALS_MAP, LOST_MAP, layoutScriptMap, RINGBUF_MAP, ScriptMap, ScriptMapKind } from './maps.js';
 import { RECORD_HEADER, RecordField, RecordTable } from './records.js';
@@ -39,6 +40,19 @@ export interface ScriptContext {
   extraMaps?: Map<string, import('./maps.js').MapSpec>;
 }
 
+/**
+ * A bpf-to-bpf subprogram of a probe's program: the body of a `for ($kv : @map)` loop, or the
+ * counting callback of len(@map), both called by bpf_for_each_map_elem. `label` is its entry in
+ * the emitted program; `params` its argument count (for its BTF prototype).
+ */
+export interface Subprogram {
+  name: string;
+  label: string;
+  ir: IrFunction;
+  frame: StackFrame;
+  params: number;
+}
+
 /** A value during lowering: in a register, or in a stack buffer at fp+off. */
 type Val = { k: 'reg'; v: VReg; type: Type } | { k: 'mem'; off: number; type: Type };
 
@@ -57,7 +71,12 @@ export class ProgramLowering {
   private loopStack: { brk: string; cont: string }[] = [];
   private exitLabel: string;
 
-  constructor(readonly probe: ast.Probe, readonly instance: ProbeInstance, readonly script: ScriptContext, name: string) {
+  /**
+   * @param subprograms where callbacks are collected: the main program's lowering owns the list
+   * and passes it to the lowerings of its callbacks (loops nest).
+   */
+  constructor(readonly probe: ast.Probe, readonly instance: ProbeInstance, readonly script: ScriptContext, name: string,
+    readonly subprograms: Subprogram[] = []) {
     this.b = new FunctionBuilder(name);
     this.exitLabel = this.b.label('exit');
   }
@@ -78,8 +97,7 @@ export class ProgramLowering {
     if (this.probe.predicate) {
       this.at(this.probe.predicate.span);
       const mark = b.frame.mark();
-      const c = this.scalar(this.probe.predicate);
-      b.jmp('jeq', c, 0, this.exitLabel);
+      this.jumpIfFalse(this.probe.predicate, this.exitLabel);
       b.frame.release(mark);
     }
     this.block(this.probe.body.statements);
@@ -123,8 +141,7 @@ export class ProgramLowering {
       case 'Let': if (s.value) this.assignVar(s.variable, s.value); else this.declareVar(s.variable.name, s.variable.type ?? I64); break;
       case 'If': {
         const elseL = b.label('else'), endL = b.label('endif');
-        const c = this.scalar(s.cond);
-        b.jmp('jeq', c, 0, elseL);
+        this.jumpIfFalse(s.cond, elseL);
         keep();
         this.block(s.then.statements);
         if (s.else) b.ja(endL);
@@ -141,8 +158,7 @@ export class ProgramLowering {
         b.emit({ op: 'loop', edge: 'begin', id });
         b.place(top);
         this.at(s.cond.span);
-        const c = this.scalar(s.cond);
-        b.jmp('jeq', c, 0, end);
+        this.jumpIfFalse(s.cond, end);
         keep();
         this.loopStack.push({ brk: end, cont: top });
         this.block(s.body.statements);
@@ -204,9 +220,108 @@ export class ProgramLowering {
         b.call(Helper.map_delete_elem, [{ map: bpfMapName(m.name) }, { fp: key }], false);
         break;
       }
-      case 'ForMap': this.fail('for loops over maps are not supported yet', s.span);
+      case 'ForMap': this.forMap(s); break;
     }
     keep();
+  }
+
+  // ---- callbacks (for over maps, len) -------------------------------------------------------
+
+  /**
+   * `for ($kv : @m) body`: the body becomes a callback subprogram run by bpf_for_each_map_elem
+   * for each element. The callback runs in its own stack frame, so the program's context pointer
+   * is passed through a stack slot (callback_ctx) and the body's variables are its own.
+   */
+  private forMap(s: ast.ForMapStmt): void {
+    const b = this.b;
+    const m = this.scriptMap(s.map, s.span);
+    const index = this.subprograms.length;
+    const name = `${b.name.replace(/[^A-Za-z0-9_]/g, '_')}_for${index}`;
+    this.subprograms.push(undefined as unknown as Subprogram); // reserve the slot: nested loops come after
+    const child = new ProgramLowering(this.probe, this.instance, this.script, name, this.subprograms);
+    child.b.loc = b.loc;
+    const ir = child.lowerForMapBody(s, m);
+    this.subprograms[index] = { name, label: name, ir, frame: child.b.frame, params: 4 };
+    const slot = b.frame.alloc(8, b.loc, 'loop context');
+    b.stx('dw', 'fp', slot, this.ctx!);
+    b.call(Helper.for_each_map_elem, [{ map: bpfMapName(m.name) }, { func: name }, { fp: slot }, { imm: 0 }], false);
+  }
+
+  /** The callback of forMap: (map, key, value, callback_ctx) -> 0 to go on, 1 to stop. */
+  private lowerForMapBody(s: ast.ForMapStmt, m: ScriptMap): IrFunction {
+    const b = this.b;
+    const keyP = b.vreg('key'), valP = b.vreg('value'), ctxP = b.vreg('cbctx');
+    b.emit({ op: 'ctx', dst: keyP, arg: 2 });
+    b.emit({ op: 'ctx', dst: valP, arg: 3 });
+    b.emit({ op: 'ctx', dst: ctxP, arg: 4 });
+    this.ctx = b.ldx('dw', ctxP, 0, 'ctx');
+    const keyT: Type = m.keyTypes.length === 1 ? m.keyTypes[0] : { kind: 'tuple', elements: m.keyTypes };
+    const valT: Type = m.kind === 'value' ? m.valueType : I64;
+    const kvT: Type = { kind: 'tuple', elements: [keyT, valT] };
+    const layout = tupleLayout(kvT.elements);
+    const kv = this.declareVar(s.variable.name, kvT);
+    this.copyFrom(keyP, kv + layout.offsets[0], sizeOf(keyT));
+    if (m.kind === 'value') this.copyFrom(valP, kv + layout.offsets[1], sizeOf(valT));
+    else {
+      // Per-CPU aggregate: the callback sees this CPU's slot only; sum all CPUs as reads do.
+      const key = b.zeroed(m.keySize, 'map key');
+      this.copyFrom(keyP, key, m.keySize);
+      b.stx('dw', 'fp', kv + layout.offsets[1], this.aggregateRead(m, key));
+    }
+    const next = b.label('next'), stop = this.exitLabel;
+    this.loopStack.push({ brk: stop, cont: next });
+    this.block(s.body.statements);
+    this.loopStack.pop();
+    b.place(next);
+    b.emit({ op: 'exit', value: 0 });
+    b.place(stop);
+    b.emit({ op: 'exit', value: 1 });
+    return b.finish();
+  }
+
+  /** len(@m): bpf_for_each_map_elem returns how many elements it visited (callback: go on). */
+  private mapLength(ref: ast.MapRef, span: ast.Span): VReg {
+    const m = this.scriptMap(ref, span);
+    let cb = this.subprograms.find((p) => p.name.endsWith('_count'));
+    if (!cb) {
+      const name = `${this.b.name.replace(/[^A-Za-z0-9_]/g, '_')}_count`;
+      const f = new FunctionBuilder(name);
+      f.emit({ op: 'exit', value: 0 });
+      cb = { name, label: name, ir: f.finish(), frame: f.frame, params: 4 };
+      this.subprograms.push(cb);
+    }
+    return this.b.call(Helper.for_each_map_elem, [{ map: bpfMapName(m.name) }, { func: cb.name }, { imm: 0 }, { imm: 0 }])!;
+  }
+
+  /**
+   * A fixed-size array field of the trace record into fp+dst. Small arrays are loaded from the
+   * context directly (the verifier allows aligned context loads anywhere in the record), in the
+   * widest pieces both sides' alignment permits; bigger ones take one probe_read.
+   */
+  private arrayField(f: NonNullable<ProbeInstance['args']>[number], dst: number): void {
+    const b = this.b;
+    if (f.size > 32) {
+      const p = b.mov(this.ctx!);
+      b.alu('add', p, f.offset);
+      b.call(Helper.probe_read_kernel, [{ fp: dst }, { imm: f.size }, p], false);
+      return;
+    }
+    const aligned = (x: number, n: number): boolean => ((x % n) + n) % n === 0;
+    for (let i = 0; i < f.size;) {
+      const n = ([8, 4, 2, 1] as const).find((k) => i + k <= f.size && aligned(f.offset + i, k) && aligned(dst + i, k))!;
+      const size = SIZE_NAMES[n];
+      b.stx(size, 'fp', dst + i, b.ldx(size, this.ctx!, f.offset + i));
+      i += n;
+    }
+  }
+
+  /** Copy `size` bytes from the memory `ptr` points to (a map key or value) into fp+dst. */
+  private copyFrom(ptr: VReg, dst: number, size: number): void {
+    const b = this.b;
+    let i = 0;
+    for (const [n, sz] of [[8, 'dw'], [4, 'w'], [2, 'h'], [1, 'b']] as const) {
+      for (; i + n <= size; i += n) b.stx(sz, 'fp', dst + i, b.ldx(sz, ptr, i));
+    }
   }
 
   private varHigh = 0;
@@ -328,18 +443,25 @@ export class ProgramLowering {
   }
 
   /** Build a map key on the stack (zeroed, with room for a bucket when bucketed). */
-  private mapKey(m: ScriptMap, keys: ast.Expr[], span: ast.Span): number {
+  /** `bucketWritten`: the caller stores the bucket index, so that slot need not be zeroed. */
+  private mapKey(m: ScriptMap, keys: ast.Expr[], span: ast.Span, bucketWritten = false): number {
     const b = this.b;
+    const keyBuffer = (): number => {
+      if (!m.bucketed || !bucketWritten) return b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+      const off = b.frame.alloc(m.keySize + 8, b.loc, 'map key');
+      for (let i = 0; i < m.keySize; i += 8) b.st('dw', 'fp', off + i, 0);
+      return off;
+    };
     if (keys.length === 1 && keys[0].kind !== 'Tuple' && m.keyTypes.length > 1 && this.typeOf(keys[0]).kind === 'tuple') {
       // `@m[$t]` with a tuple value: the same key as `@m[a, b]`.
       const src = this.memory(keys[0]);
-      const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+      const off = keyBuffer();
       this.convert(off, { kind: 'tuple', elements: m.keyTypes }, src.off, src.type);
       return off;
     }
     const flat = keys.length === 1 && keys[0].kind === 'Tuple' ? keys[0].elements : keys;
     if (flat.length !== m.keyTypes.length) this.fail(`${m.name} is used with ${flat.length} keys here but ${m.keyTypes.length} elsewhere`, span);
-    const off = b.zeroed(m.keySize + (m.bucketed ? 8 : 0), 'map key');
+    const off = keyBuffer();
     flat.forEach((k, i) => {
       const t = m.keyTypes[i];
       const at = off + m.keyOffsets[i];
@@ -353,6 +475,11 @@ export class ProgramLowering {
         if (k.kind === 'Call' && k.name === 'str' && t.kind === 'string' && k.args[0]?.kind !== 'PositionalParam' && !isStringy(this.typeOf(k.args[0]))) {
           this.strCall(k, { off: at, size: t.size });
           return;
+        }
+        // A fixed array from the trace record goes straight in too.
+        if (k.kind === 'FieldAccess' && t.kind === 'string' && this.typeOf(k.expr).kind !== 'record') {
+          const f = this.argField(k);
+          if (f.arrayLength !== undefined && f.size <= t.size) { this.arrayField(f, at); return; }
         }
         const src = this.memory(k);
         this.convert(at, t, src.off, src.type);
@@ -453,7 +580,7 @@ export class ProgramLowering {
     if (fn === 'hist' && (params[0] < 0n || params[0] > 5n)) this.fail('hist() bits must be between 0 and 5', call.args[1].span);
     const m = this.scriptMap(ref, call.span, this.keyTypesOf(keys), fn, fn === 'count' ? U64 : (argT.kind === 'int' && argT.literal !== undefined ? I64 : argT), params);
     if (m.kind !== fn) this.fail(`${ref.name} already holds ${m.kind}(), cannot use ${fn}() on it`, call.span);
-    const key = this.mapKey(m, keys, call.span);
+    const key = this.mapKey(m, keys, call.span, true);
     const value = fn === 'count' ? undefined : this.scalar(call.args[0]);
     if (fn === 'hist' || fn === 'lhist') {
       const bucket = fn === 'hist' ? this.log2Bucket(value!, Number(params[0])) : this.linearBucket(value!, params[0], params[1], params[2]);
@@ -515,14 +642,24 @@ export class ProgramLowering {
     b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: value });
     b.alu('add', out, 1);
     b.jmp('jlt', value, 2 ** (k + 1), done);
+    // p = floor(log2(value)) by binary search. Each step below 32 compares with its power of
+    // two as an immediate (3 instructions: test, shift, add); 2^32 is no 32-bit immediate, so
+    // that step tests the high half instead, and the last step needs no shift.
     const n = b.mov(value, 'n');
     const p = b.const(0, 'p');
-    for (const shift of [32, 16, 8, 4, 2, 1]) {
+    {
       const t = b.mov(n);
-      b.alu('rsh', t, shift);
+      b.alu('rsh', t, 32);
       const skip = b.label('h');
       b.jmp('jeq', t, 0, skip);
       b.emit({ op: 'alu', wide: true, alu: 'mov', dst: n, src: t });
+      b.alu('add', p, 32);
+      b.place(skip);
+    }
+    for (const shift of [16, 8, 4, 2, 1]) {
+      const skip = b.label('h');
+      b.jmp('jlt', n, 2 ** shift, skip);
+      if (shift > 1) b.alu('rsh', n, shift);
       b.alu('add', p, shift);
       b.place(skip);
     }
@@ -849,6 +986,31 @@ export class ProgramLowering {
   }
 
   /** 0/1 from a comparison of v against 0. */
+  /**
+   * Branch to `target` when `e` is false. Comparisons (and chains of them joined by &&) become
+   * one conditional jump each instead of a 0/1 value tested afterwards.
+   */
+  private jumpIfFalse(e: ast.Expr, target: string): void {
+    const b = this.b;
+    if (e.kind === 'Binary') {
+      if (e.op === '&&') { this.jumpIfFalse(e.left, target); this.jumpIfFalse(e.right, target); return; }
+      const lt = this.typeOf(e.left), rt = this.typeOf(e.right);
+      const stringy = lt.kind === 'string' || rt.kind === 'string';
+      const signed = comparisonSigned(lt, rt);
+      const inverse: Partial<Record<ast.BinaryOp, JmpName>> = {
+        '==': 'jne', '!=': 'jeq', '<': signed ? 'jsge' : 'jge', '<=': signed ? 'jsgt' : 'jgt', '>': signed ? 'jsle' : 'jle', '>=': signed ? 'jslt' : 'jlt',
+      };
+      const c = inverse[e.op];
+      if (c && !stringy) {
+        const l = this.scalar(e.left);
+        const r = this.scalar(e.right);
+        b.jmp(c, l, r, target);
+        return;
+      }
+    }
+    b.jmp('jeq', this.scalar(e), 0, target);
+  }
+
   private bool(v: VReg, cond: JmpName): VReg {
     const b = this.b;
     const out = b.const(1);
@@ -995,6 +1157,11 @@ export class ProgramLowering {
         const key = this.mapKey(m, e.args.slice(1), e.span);
         const p = this.b.call(Helper.map_lookup_elem, [{ map: bpfMapName(m.name) }, { fp: key }])!;
         return this.bool(p, 'jne');
+      }
+      case 'len': {
+        const a = e.args[0];
+        if (a?.kind !== 'Map') this.fail('len() of a stack is not supported yet', e.span);
+        return this.mapLength(a, e.span);
       }
       case 'strncmp': {
         const n = Number(this.constInt(e.args[2]));
@@ -1177,9 +1344,7 @@ export class ProgramLowering {
         const f = this.argField(e);
         if (f.arrayLength !== undefined) {
           const off = b.zeroed(f.size, 'array');
-          const p = b.mov(this.ctx!);
-          b.alu('add', p, f.offset);
-          b.call(Helper.probe_read_kernel, [{ fp: off }, { imm: f.size }, p], false);
+          this.arrayField(f, off);
           return { off, type: f.type === 'char' ? strType(f.size) : t };
         }
         break;

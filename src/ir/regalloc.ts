@@ -59,17 +59,32 @@ export function allocateRegisters(fn: IrFunction, frame: StackFrame, registers: 
   const free = [...registers];
   let active: (Interval & { reg: number })[] = [];
   let spilled = 0;
+  // r0 also holds short-lived values that no helper call (or exit, or cmpxchg) clobbers while
+  // they live: typically a helper's result tested and used right away, which then needs no move.
+  const useR0 = registers === ALLOCATABLE;
+  const clobbersR0 = fn.insns.map((i) => i.op === 'call' || i.op === 'exit' || (i.op === 'atomic' && i.aop === 'cmpxchg'));
+  const r0Safe = (iv: Interval): boolean => {
+    for (let p = iv.start + 1; p < iv.end; p++) if (clobbersR0[p]) return false;
+    return true;
+  };
+  let r0FreeAfter = -1;
   const spill = (iv: Interval): void => {
     locations.set(iv.vreg.id, { spill: frame.alloc(8, undefined, 'spilled register') });
     spilled++;
   };
-  for (const iv of liveIntervals(fn)) {
+  const intervals = liveIntervals(fn);
+  for (const iv of intervals) {
     // Expire intervals that ended before this one starts. An interval ending exactly where this
     // one starts is still read by that instruction, so it is kept (no sharing within one insn).
     active = active.filter((a) => {
       if (a.end < iv.start) { free.push(a.reg); return false; }
       return true;
     });
+    if (useR0 && r0FreeAfter < iv.start && r0Safe(iv)) {
+      locations.set(iv.vreg.id, { reg: 0 });
+      r0FreeAfter = iv.end;
+      continue;
+    }
     if (free.length > 0) {
       const reg = free.shift()!;
       locations.set(iv.vreg.id, { reg });
@@ -86,5 +101,40 @@ export function allocateRegisters(fn: IrFunction, frame: StackFrame, registers: 
       spill(iv);
     }
   }
+  if (useR0 && spilled === 0) placeInArgumentRegisters(fn, intervals, locations);
   return { locations, spilled };
 }
+
+/**
+ * With nothing spilled the emitter needs no scratch registers outside helper calls, so values
+ * that live between calls can sit in r1-r5 and skip a move: a function argument used before any
+ * call stays where it arrived, and a value computed right before the call that takes it (and
+ * used nowhere else) is computed straight into its argument register.
+ */
+function placeInArgumentRegisters(fn: IrFunction, intervals: Interval[], locations: Map<number, Location>): void {
+  const isCall = fn.insns.map((i) => i.op === 'call');
+  const callWithin = (a: number, b: number): boolean => {
+    for (let p = a; p <= b; p++) if (isCall[p]) return true;
+    return false;
+  };
+  const taken = new Set<number>();
+  for (const iv of intervals) {
+    const def = fn.insns[iv.start];
+    if (def.op === 'ctx' && !callWithin(iv.start, iv.end)) {
+      const reg = def.arg ?? 1;
+      if (!taken.has(reg)) { locations.set(iv.vreg.id, { reg }); taken.add(reg); }
+    }
+  }
+  for (const iv of intervals) {
+    const def = fn.insns[iv.start], next = fn.insns[iv.start + 1];
+    if (iv.end !== iv.start + 1 || next?.op !== 'call' || def.op === 'ctx' || def.op === 'call') continue;
+    if (!defs(def).some((v) => v.id === iv.vreg.id)) continue;
+    const at = next.args.findIndex((a) => isVRegArg(a) && a.id === iv.vreg.id);
+    if (at < 0 || next.args.filter((a) => isVRegArg(a) && a.id === iv.vreg.id).length !== 1) continue;
+    // The definition must not read a value living in that argument register.
+    if (uses(def).some((u) => { const l = locations.get(u.id); return !!l && 'reg' in l && l.reg === at + 1; })) continue;
+    locations.set(iv.vreg.id, { reg: at + 1 });
+  }
+}
+
+const isVRegArg = (a: unknown): a is VReg => typeof a === 'object' && a !== null && typeof (a as VReg).id === 'number' && !('imm' in a);

@@ -94,6 +94,10 @@ export class ProgramBuilder {
   ldMap(dst: Reg, name: string): this {
     return this.emit({ code: LDDW, dst: dst.n, src: PseudoSrc.MAP_FD, off: 0, imm: 0, imm64: 0n, ref: name });
   }
+  /** dst = address of the subprogram at `label` (BPF_PSEUDO_FUNC), for callback helpers. */
+  ldFunc(dst: Reg, label: string): this {
+    return this.emit({ code: LDDW, dst: dst.n, src: PseudoSrc.FUNC, off: 0, imm: 0, imm64: 0n, ref: label });
+  }
   /** dst = pointer into the value of array map `name` at `offset` (global data). */
   ldMapValue(dst: Reg, name: string, offset = 0): this {
     return this.emit({ code: LDDW, dst: dst.n, src: PseudoSrc.MAP_VALUE, off: 0, imm: 0, imm64: BigInt(offset) << 32n, ref: name });
@@ -154,7 +158,14 @@ export class ProgramBuilder {
       return idx < pcs.length ? pcs[idx] : end;
     };
     return this.insns.map((insn, i) => {
-      if (insn.ref === undefined || insn.code === LDDW) return insn;
+      if (insn.ref === undefined) return insn;
+      if (insn.code === LDDW) {
+        if (insn.src !== PseudoSrc.FUNC) return insn;
+        // imm = the subprogram's first slot relative to the slot after this lddw's first half.
+        const { ref: _r, ...fn } = insn;
+        const rel = slotOf(insn.ref) - pcs[i] - 1;
+        return { ...fn, imm: rel, imm64: BigInt.asUintN(32, BigInt(rel)) };
+      }
       const rel = slotOf(insn.ref) - pcs[i] - 1;
       const { ref: _ref, ...rest } = insn;
       if (insn.code === (Class.JMP | JmpOp.CALL)) return { ...rest, imm: rel };

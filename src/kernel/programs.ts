@@ -9,6 +9,10 @@ import { UserError } from '../diagnostics.js';
 import { Attr, BpfCmd, Errno, bpf, bpfRaw, closeFd, cString, errnoName, syscallError, bpfCmdName } from './sys.js';
 import { track, untrack } from './cleanup.js';
 import { BpfMap, MapSet, mapByName, objectName } from './maps.js';
+import { loadBtf } from './btf-load.js';
+
+/** sizeof(struct bpf_func_info). */
+const FUNC_INFO_REC_SIZE = 8;
 
 /** enum bpf_prog_type. */
 export const ProgramType = {
@@ -39,6 +43,13 @@ export interface ProgramSpec {
   /** BTF id of the attach target (fentry/fexit, tp_btf). */
   attachBtfId?: number;
   flags?: number;
+  /**
+   * BTF describing the program's functions, with func_info: records (insn_off u32, type_id u32,
+   * 8 bytes each) naming the BTF FUNC of each subprogram. The verifier requires both for programs
+   * whose subprograms are used as callbacks. See btf/writer.ts functionsBtf().
+   */
+  btf?: Uint8Array;
+  funcInfo?: Uint8Array;
 }
 
 export interface LoadOptions {
@@ -142,6 +153,15 @@ export class Program {
     });
     const insns = encode(bound);
     const license = cString(spec.license ?? 'GPL');
+    const btfFd = spec.btf ? loadBtf(spec.btf, spec.name) : -1;
+    try {
+      return Program.loadWith(spec, insns, license, btfFd, options);
+    } finally {
+      if (btfFd >= 0) closeFd(btfFd); // the program holds its own reference
+    }
+  }
+
+  private static loadWith(spec: ProgramSpec, insns: Uint8Array, license: Uint8Array, btfFd: number, options: LoadOptions): Program {
     const attempt = (logLevel: number, logSize: number) => {
       const log = logLevel ? new Uint8Array(logSize) : null;
       const attr = new Attr()
@@ -150,6 +170,9 @@ export class Program {
         .u32(44, spec.flags ?? 0)
         .inlineString(48, objectName(spec.name), 16)
         .u32(68, spec.expectedAttachType ?? 0)
+        .u32(72, btfFd >= 0 ? btfFd : 0)
+        .u32(76, btfFd >= 0 && spec.funcInfo ? FUNC_INFO_REC_SIZE : 0).ptr(80, btfFd >= 0 ? spec.funcInfo : null)
+        .u32(88, btfFd >= 0 && spec.funcInfo ? spec.funcInfo.byteLength / FUNC_INFO_REC_SIZE : 0)
         .u32(108, spec.attachBtfId ?? 0);
       const r = bpfRaw(BpfCmd.PROG_LOAD, attr);
       const text = log ? Buffer.from(log.subarray(0, Math.max(0, log.indexOf(0)))).toString('utf8') : '';

@@ -11,9 +11,9 @@ import type { CompiledProgram, CompiledScript } from '../ir/compile.js';
 import { GLOBALS_MAP, LOST_MAP, RINGBUF_MAP, ScriptMap, bpfMapName } from '../ir/maps.js';
 import { RecordField, RecordSpec } from '../ir/records.js';
 import { formatPrintf, parsePrintfFormat, FormatPart } from '../output/printf.js';
-import { strftime } from '../output/strftime.js';
+import type * as StrftimeModule from '../output/strftime.js';
 import { attachedProbesText, exitText, lostEventsText, mapText, printValueText } from '../output/text.js';
-import { attachedProbesJson, exitJson, lostEventsJson, mapJson, messageJson, printValueJson } from '../output/json.js';
+import type * as JsonOutput from '../output/json.js';
 import type { MapDump, Value } from '../output/value.js';
 import { attach, checkAttachable, loadAttributes } from './attach.js';
 import { StackSymbolizer } from './symbols/stack-symbolizer.js';
@@ -21,6 +21,10 @@ import { STACK_MAP } from '../ir/stacks.js';
 import { cString, decodeValue, DecodeContext } from './decode.js';
 import { dumpMap } from './map-dump.js';
 import { RingBufReader } from '../kernel/readers/ringbuf.js';
+
+/** Loaded by Session.run() when the output format is JSON / the script uses time(). */
+let jsonOutput: typeof JsonOutput;
+let strftimeModule: typeof StrftimeModule;
 
 export interface SessionOptions {
   format: 'text' | 'json';
@@ -92,7 +96,7 @@ export class Session {
       if (!this.options.dryRun) checkAttachable(compiled.instance);
       try {
         const program = Program.load(
-          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL', ...loadAttributes(compiled.instance) },
+          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL', btf: compiled.btf, funcInfo: compiled.funcInfo, ...loadAttributes(compiled.instance) },
           this.maps, { logLevel: this.options.verbose ? 1 : 0 });
         this.loaded.push({ compiled, program });
       } catch (e) {
@@ -105,6 +109,9 @@ export class Session {
   /** Run the whole session; resolves to the exit code. */
   async run(): Promise<number> {
     try {
+      // Output code most runs never need is loaded only when they do (every module costs start-up).
+      if (this.options.format === 'json') jsonOutput = await import('../output/json.js');
+      if (this.script.records.some((r) => r.kind === 'time')) strftimeModule = await import('../output/strftime.js');
       this.load();
       if (this.options.dryRun) return 0;
       const rb = this.maps.get(RINGBUF_MAP);
@@ -116,7 +123,7 @@ export class Session {
         const a = attach(l.compiled.instance, l.program, this.options.pid);
         if (a) this.attachments.push(a);
       }
-      if (!this.options.quiet) this.emit(this.options.format === 'json' ? attachedProbesJson(probes) : attachedProbesText(probes));
+      if (!this.options.quiet) this.emit(this.options.format === 'json' ? jsonOutput.attachedProbesJson(probes) : attachedProbesText(probes));
       const done = new Promise<void>((resolve) => { this.resolveDone = resolve; });
       // A pending promise does not keep Node alive; without records to read (no ring buffer
       // watch) the process would exit right after attaching. Tracing runs until told to stop.
@@ -193,12 +200,12 @@ export class Session {
         if (!parts) this.formats.set(id, (parts = parsePrintfFormat(spec.format)));
         const args = spec.fields.map((f) => this.field(f, bytes));
         const text = formatPrintf(parts, args);
-        this.emit(json ? messageJson('printf', text) : text);
+        this.emit(json ? jsonOutput.messageJson('printf', text) : text);
         break;
       }
       case 'printValue': {
         const v = this.field(spec.field, bytes);
-        this.emit(json ? printValueJson(v) : printValueText(v));
+        this.emit(json ? jsonOutput.printValueJson(v) : printValueText(v));
         break;
       }
       case 'print': {
@@ -206,7 +213,7 @@ export class Session {
         if (!m) break;
         const dump = this.dump(m);
         const opts = { top: spec.top ?? 0, div: BigInt(spec.div ?? 1) };
-        this.emit(json ? mapJson(dump, opts) : mapText(dump, opts));
+        this.emit(json ? jsonOutput.mapJson(dump, opts) : mapText(dump, opts));
         break;
       }
       case 'clear': case 'zero': {
@@ -220,8 +227,8 @@ export class Session {
         break;
       }
       case 'time': {
-        const text = strftime(spec.format, BigInt(Date.now()) * 1_000_000n);
-        this.emit(json ? messageJson('time', text) : text);
+        const text = strftimeModule.strftime(spec.format, BigInt(Date.now()) * 1_000_000n);
+        this.emit(json ? jsonOutput.messageJson('time', text) : text);
         break;
       }
       case 'join': {
@@ -229,7 +236,7 @@ export class Session {
         const parts: string[] = [];
         for (let i = 0; i < Math.min(n, spec.count); i++) parts.push(cString(bytes.subarray(16 + i * spec.argSize, 16 + (i + 1) * spec.argSize)));
         const text = parts.join(spec.delimiter);
-        this.emit(json ? messageJson('join', text) : text + '\n');
+        this.emit(json ? jsonOutput.messageJson('join', text) : text + '\n');
         break;
       }
       case 'exit': this.accepting = false; this.exitCode = spec.code; this.finish(); break;
@@ -259,7 +266,7 @@ export class Session {
     const m = this.maps.get(LOST_MAP);
     if (!m) return;
     const n = (m.lookupPerCpu(new Uint8Array(4)) ?? []).reduce((s, b) => s + new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true), 0n);
-    if (n > 0n) this.options.warn(this.options.format === 'json' ? lostEventsJson(n) : lostEventsText(n));
+    if (n > 0n) this.options.warn(this.options.format === 'json' ? jsonOutput.lostEventsJson(n) : lostEventsText(n));
   }
 
   /** Every @map's current contents (after load()). */
@@ -269,7 +276,7 @@ export class Session {
 
   private printMapsAtExit(): void {
     const dumps = this.script.maps.map((m) => this.dump(m)).filter((d) => d.entries.length > 0);
-    this.emit(this.options.format === 'json' ? exitJson(dumps) : exitText(dumps));
+    this.emit(this.options.format === 'json' ? jsonOutput.exitJson(dumps) : exitText(dumps));
   }
 
   close(): void {
