@@ -13,6 +13,8 @@ import { loadBtf } from './btf-load.js';
 
 /** sizeof(struct bpf_func_info). */
 const FUNC_INFO_REC_SIZE = 8;
+/** How often a load interrupted by a signal (EAGAIN) is repeated; libbpf gives up after 5. */
+const PROG_LOAD_RETRIES = 20;
 
 /** enum bpf_prog_type. */
 export const ProgramType = {
@@ -174,7 +176,10 @@ export class Program {
         .u32(76, btfFd >= 0 && spec.funcInfo ? FUNC_INFO_REC_SIZE : 0).ptr(80, btfFd >= 0 ? spec.funcInfo : null)
         .u32(88, btfFd >= 0 && spec.funcInfo ? spec.funcInfo.byteLength / FUNC_INFO_REC_SIZE : 0)
         .u32(108, spec.attachBtfId ?? 0);
-      const r = bpfRaw(BpfCmd.PROG_LOAD, attr);
+      // EAGAIN: the verifier gives up when a signal is pending (a profiler's SIGPROF, SIGCHLD of
+      // a traced child), and the load is simply to be repeated, as libbpf does.
+      let r = bpfRaw(BpfCmd.PROG_LOAD, attr);
+      for (let retry = 0; r === -Errno.EAGAIN && retry < PROG_LOAD_RETRIES; retry++) r = bpfRaw(BpfCmd.PROG_LOAD, attr);
       const text = log ? Buffer.from(log.subarray(0, Math.max(0, log.indexOf(0)))).toString('utf8') : '';
       // log_true_size (kernel 6.4+): the size the whole log needs, to retry exactly once.
       return { r, text, trueSize: attr.getU32(140) };

@@ -10,7 +10,7 @@ import { nrPossibleCpus, onlineCpus } from '../../src/kernel/sys.js';
 import { UserError } from '../../src/diagnostics.js';
 import { Collection } from '../../src/kernel/collection.js';
 import { enableRunTimeStats } from '../../src/kernel/programs.js';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { TracepointLink } from '../../src/kernel/links/tracepoint.js';
 import { compileC, countByPidProgram, GETPPID_C, Workload } from './fixtures.js';
 
@@ -137,5 +137,26 @@ test('Program.info(): id, name and tag as bpftool shows them; run count while st
     link.close();
     prog.close();
     counts.close();
+  }
+});
+
+test('a load interrupted by a signal (the verifier\'s EAGAIN) is repeated, not reported as a rejection', needs(), async () => {
+  // A profiler's SIGPROF or a traced child's SIGCHLD arriving while the verifier runs makes it give
+  // up with EAGAIN. A child process signals this one every millisecond; 1,000 instructions take
+  // long enough to verify that, without retrying, a large share of the loads failed this way.
+  const b = new ProgramBuilder().mov64(R0, 0);
+  for (let i = 0; i < 1000; i++) b.add64(R0, 1);
+  const instructions = b.exit().build();
+  const ignore = (): void => {};
+  process.on('SIGUSR2', ignore);
+  const signaller = spawn(process.execPath, ['-e', `
+    const now = process.hrtime.bigint; let next = now();
+    for (;;) if (now() >= next) { try { process.kill(${process.pid}, 'SIGUSR2'); } catch { process.exit(); } next = now() + 1000000n; }`], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 200; i++) Program.load({ name: 'bpfkit_eagain', type: ProgramType.SOCKET_FILTER, instructions }).close();
+  } finally {
+    signaller.kill();
+    process.off('SIGUSR2', ignore);
   }
 });
