@@ -6,7 +6,7 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../bpfkit.cjs', import.meta.url));
 const STATS = '/proc/sys/kernel/bpf_stats_enabled';
 
 const SCRIPTS = [

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
 
-if (!existsSync(join(root, 'node_modules', 'typescript')) || !existsSync(join(root, 'node_modules', 'koffi'))) {
+if (['typescript', 'koffi', 'esbuild'].some((pkg) => !existsSync(join(root, 'node_modules', pkg)))) {
   run('npm install --no-audit --no-fund');
 }
 
@@ -19,10 +19,11 @@ function newest(dir) {
   }
   return t;
 }
-const marker = join(root, 'dist', 'src', 'cli', 'main.js');
+// The bundle is written last, so it is the marker of a complete build.
+const marker = join(root, 'dist', 'bpfkit.cjs');
 const stale = !existsSync(marker) ||
   ['src', 'test', 'bench', 'tools'].some((d) => existsSync(join(root, d)) && newest(join(root, d)) > statSync(marker).mtimeMs);
 // A forced build starts from an empty dist/: compiled files whose source is gone (a deleted or
 // renamed test) would otherwise still run.
 if (process.argv.includes('--force')) rmSync(join(root, 'dist'), { recursive: true, force: true });
-if (process.argv.includes('--force') || stale) run('npx tsc -p .');
+if (process.argv.includes('--force') || stale) run('npm run -s build');

@@ -3,9 +3,10 @@
 // src/cli/commands/SUBCOMMAND.ts; anything else is a bpftrace-style invocation (`-e`, FILE.bt).
 // User errors print one clear message and exit 1; only internal bugs show a stack, and only with
 // BPFKIT_DEBUG=1.
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../diagnostics.js';
+import { commands } from './commands/index.js';
 
 export interface Command {
   /** One line for `bpfkit help`. */
@@ -14,24 +15,16 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-const commandsDir = new URL('./commands/', import.meta.url);
-
 async function loadCommand(name: string): Promise<Command | undefined> {
-  if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
-  const file = new URL(`${name}.js`, commandsDir);
-  if (!existsSync(fileURLToPath(file))) return undefined;
-  return (await import(file.href)).default as Command;
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  return load ? (await load()).default : undefined;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   const sub = first !== undefined && !first.startsWith('-') ? await loadCommand(first) : undefined;
   if (sub) return sub.run(rest);
-  const trace = await loadCommand('trace');
-  if (!trace) {
-    process.stderr.write('bpfkit: the bpftrace language front end is not built yet; try `bpfkit help`\n');
-    return 1;
-  }
+  const trace = (await commands.trace()).default;
   return trace.run(argv);
 }
 

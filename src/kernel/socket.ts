@@ -1,13 +1,12 @@
 // Minimal socket bindings for classic BPF socket filters: open a socket (AF_PACKET for live
 // capture, or any socket just to have the kernel check a program), attach a program with
 // SO_ATTACH_FILTER, receive packets. Separate from src/kernel/sys.ts on purpose: it needs only
-// a handful of libc calls, and packet capture must not depend on the bpf() layer.
-import koffi from 'koffi';
+// a handful of libc calls, and packet capture must not depend on the bpf() layer (both share
+// the koffi instance of native.ts).
 import { openSync, closeSync } from 'node:fs';
 import { UserError } from '../diagnostics.js';
 import { type CbpfInstruction, encodeCbpf } from '../cbpf/instruction.js';
-
-const libc = koffi.load('libc.so.6');
+import { koffi, libc } from './native.js';
 const cSocket = libc.func('int socket(int domain, int type, int protocol)');
 const cSetsockopt = libc.func('int setsockopt(int fd, int level, int optname, void *optval, unsigned int optlen)');
 const cBind = libc.func('int bind(int fd, void *addr, unsigned int addrlen)');

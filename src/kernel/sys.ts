@@ -14,28 +14,9 @@
 // alternatives were worse: a blocking epoll_wait in a koffi async call ties up a libuv worker
 // thread per reader and needs a wake-up fd to stop; a poll timer adds latency and idle wakeups,
 // so it is only the fallback.)
-import type koffiModule from 'koffi';
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../diagnostics.js';
-
-/**
- * koffi's native addon. Its package entry point first loads https, zlib and crypto (for its
- * installer) and probes several paths, about 10 ms of every bpfkit start; the addon itself is all
- * bpfkit uses, so it is required directly when its version matches the package, and through the
- * entry point otherwise (other platforms, other layouts).
- */
-function loadKoffi(): typeof koffiModule {
-  const require = createRequire(import.meta.url);
-  try {
-    const native = require(`koffi/build/koffi/${process.platform}_${process.arch}/koffi.node`) as typeof koffiModule & { version?: string };
-    if (native.version === (require('koffi/package.json') as { version: string }).version) return native;
-  } catch { /* fall back to the package's own loader */ }
-  return require('koffi') as typeof koffiModule;
-}
-const koffi = loadKoffi();
-
-const libc = koffi.load('libc.so.6');
+import { koffi, libc } from './native.js';
 
 // x86_64 system call numbers. syscall() is variadic in libc; on x86_64 the variadic and fixed
 // calling conventions agree for integer and pointer arguments, so fixed prototypes are safe and

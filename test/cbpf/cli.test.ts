@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { readCaptureFile } from '../../src/cbpf/pcap.js';
 import { needsPrograms } from '../support/environment.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../bpfkit.cjs', import.meta.url));
 const bpfkit = (...args: string[]) => spawnSync(process.execPath, [MAIN, 'filter', ...args], { encoding: 'utf8' });
 const SSH = '/work/shared/pcaps/ssh.pcap';
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { assemble } from '../../src/isa/assembler.js';
 import { encode } from '../../src/isa/encoding.js';
 
-const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const main = fileURLToPath(new URL('../../bpfkit.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bpfkit-cli-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 

@@ -18,7 +18,7 @@ const tally = { passing: 0, todo: 0, failed: 0 };
 const todos: string[] = [];
 
 function bpfkitVerdict(s: OracleScript, expected: string): string | undefined {
-  if (!existsSync(bpfkitMain)) return 'bpfkit is not built (dist/src/cli/main.js missing)';
+  if (!existsSync(bpfkitMain)) return 'bpfkit is not built (dist/bpfkit.cjs missing)';
   const r = runBpfkit(s);
   const status = s.sidecar.exitCode ?? 0;
   if (r.status !== status) {

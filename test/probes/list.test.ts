@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { needs } from '../support/environment.js';
 import { compileC } from '../kernel/fixtures.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../bpfkit.cjs', import.meta.url));
 const lines = (s: string): string[] => s.split('\n').filter((l) => l && !/RLIMIT_MEMLOCK|^WARNING/.test(l)).sort();
 const bpfkit = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 60_000 });
 const bpftrace = (...args: string[]) => spawnSync('bpftrace', args, { encoding: 'utf8', timeout: 60_000 });

@@ -14,7 +14,7 @@ import { needs } from '../support/environment.js';
 import { compileC } from '../kernel/fixtures.js';
 import { haveFentry, haveKprobes } from '../../src/kernel/features.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../bpfkit.cjs', import.meta.url));
 
 function run(cmd: string, args: string[]): { out: string; err: string; code: number | null } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { needs } from '../support/environment.js';
 import { compileC } from '../kernel/fixtures.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../bpfkit.cjs', import.meta.url));
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
 
 // Calls getppid() N times, then bpfkit_leaf() (through bpfkit_mid, frame pointers kept so the

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { needs } from '../support/environment.js';
 import { compileC } from '../kernel/fixtures.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../bpfkit.cjs', import.meta.url));
 
 const STATUS_C = `
 #include <stdio.h>

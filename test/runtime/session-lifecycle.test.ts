@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needs, needsPrograms } from '../support/environment.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../bpfkit.cjs', import.meta.url));
 
 /** Ids of the BPF programs a process holds (from /proc/PID/fdinfo). */
 function programIds(pid: number): number[] {

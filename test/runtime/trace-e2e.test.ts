@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { needs } from '../support/environment.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../bpfkit.cjs', import.meta.url));
 
 const clean = (s: string): string => s.split('\n').filter((l) => !/^Attach(ing|ed) \d+ probes?/.test(l) && !/RLIMIT_MEMLOCK/.test(l)).join('\n');
 // bpftrace 0.17 prints `@h: ` (trailing space) before histogram rows; the current release does not.

@@ -1,15 +1,12 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from '../main.js';
+import { commands } from './index.js';
 
 const command: Command = {
   summary: 'list the subcommands',
   async run() {
-    const dir = fileURLToPath(new URL('./', import.meta.url));
-    const names = readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).sort();
     const lines = ['usage: bpfkit [-e PROGRAM | FILE.bt] [options]', '       bpfkit SUBCOMMAND [args]', '', 'subcommands:'];
-    for (const name of names) {
-      const mod = (await import(new URL(`${name}.js`, import.meta.url).href)).default as Command;
+    for (const name of Object.keys(commands).sort()) {
+      const mod = (await commands[name]()).default;
       lines.push(`  ${name.padEnd(10)} ${mod.summary}`);
     }
     process.stdout.write(lines.join('\n') + '\n');

@@ -11,7 +11,7 @@ import { toBpftrace017Source } from './differences.js';
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const oracleDir = join(repoRoot, 'test/lang/oracle');
 export const scriptsDir = join(oracleDir, 'scripts');
-export const bpfkitMain = join(repoRoot, 'dist/src/cli/main.js');
+export const bpfkitMain = join(repoRoot, 'dist/bpfkit.cjs');
 
 /** The optional NNN-name.json next to a script. */
 export interface Sidecar {
@@ -136,7 +136,7 @@ export function runBpftrace(script: OracleScript): RunResult {
   return finish(spawnSync('bpftrace', commandLine(script, file), { encoding: 'utf8', timeout: TIMEOUT_MS }));
 }
 
-/** Run the script under bpfkit (node dist/src/cli/main.js). */
+/** Run the script under bpfkit (node dist/bpfkit.cjs). */
 export function runBpfkit(script: OracleScript): RunResult {
   const file = scriptFile(script, script.source);
   return finish(
