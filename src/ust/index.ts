@@ -1,4 +1,4 @@
 // In-process tracepoints with eBPF filters for Node.js applications.
 export { tracepoint, Tracepoint } from './tracepoint.js';
-export type { Schema, AttachOptions, AttachedFilter, EngineKind, Listener } from './tracepoint.js';
+export type { Schema, AttachOptions, AttachedFilter, EngineKind, EngineUsed, Listener } from './tracepoint.js';
 export { FilterError } from '../lang/filter/errors.js';

@@ -5,8 +5,15 @@
 //   tp.on((e) => ...);
 //   tp.emit({ status, path, latency_us });   // true when the event passes the filter
 //
-// A filter is compiled to eBPF, checked by the VM's verifier and run on the WebAssembly JIT (or
-// the interpreter). With no filter attached, emit() tests one boolean and returns.
+// A filter is compiled to eBPF and checked by the VM's verifier, then run by one of three engines:
+//   'js'          eBPF translated to a JavaScript function that reads the event object in place
+//                 (src/vm/jsjit; record-access.ts says what each context load reads). No copy,
+//                 no boundary to cross: V8 inlines it into emit(). Loop-free context-only
+//                 programs, which every filter is.
+//   'wasm'        the WebAssembly JIT, on a record written into VM memory (record.ts).
+//   'interpreter' the reference, on the same record.
+// The default, 'jit', is 'js' when the program qualifies and 'wasm' otherwise. With no filter
+// attached, emit() tests one boolean and returns.
 import type { Instruction } from '../isa/instruction.js';
 import { compileFilter, CompiledFilter } from '../lang/filter/compile.js';
 import { FieldType, RecordLayout, layoutRecord } from '../lang/filter/layout.js';
@@ -14,14 +21,19 @@ import { VmMemory, Region } from '../vm/memory.js';
 import { verify, VerifiedProgram } from '../vm/verifier/verifier.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { JitProgram } from '../vm/jit/jit.js';
-import { recordWriter, Writer } from './record.js';
+import { compileToJs } from '../vm/jsjit/compile.js';
+import { recordWriter } from './record.js';
+import { recordAccess } from './record-access.js';
 
-export type EngineKind = 'jit' | 'interpreter';
+/** What attachFilter may be asked for: 'jit' picks the fastest JIT that can run the program. */
+export type EngineKind = 'jit' | 'js' | 'wasm' | 'interpreter';
+/** The engine that runs an attached filter. */
+export type EngineUsed = 'js' | 'wasm' | 'interpreter';
 export type Schema = Readonly<Record<string, FieldType>>;
 export type Listener<E> = (event: E) => void;
 
 export interface AttachOptions {
-  /** Which engine runs the filter (default: the JIT). */
+  /** Which engine runs the filter (default: 'jit', the fastest JIT that can run it). */
   engine?: EngineKind;
 }
 
@@ -29,7 +41,7 @@ export interface AttachOptions {
 export interface AttachedFilter {
   readonly compiled: CompiledFilter;
   readonly verified: VerifiedProgram;
-  readonly engine: EngineKind;
+  readonly engine: EngineUsed;
 }
 
 /** One address space for every tracepoint of the process: records and engines share it. */
@@ -40,8 +52,8 @@ export class Tracepoint<E extends Record<string, unknown> = Record<string, unkno
   readonly layout: RecordLayout;
   /** True when a filter is attached: the only thing emit() checks otherwise. */
   private filtered = false;
-  private run: (() => boolean) | undefined;
-  private write: Writer | undefined;
+  /** The attached filter's verdict on an event: truthy to pass it on. */
+  private test: ((event: E) => unknown) | undefined;
   private region: Region | undefined;
   private engine: { dispose(): void } | undefined;
   private attached: AttachedFilter | undefined;
@@ -58,12 +70,24 @@ export class Tracepoint<E extends Record<string, unknown> = Record<string, unkno
     const mem = memory();
     const context = { name: this.name, type: 'mem' as const, size: this.layout.size, writable: false };
     const verified = verify(compiled.program, { context });
-    const region = mem.map(this.layout.size, 'ctx', false, `tracepoint ${this.name} record`);
-    const engineKind = options.engine ?? 'jit';
     const program: readonly Instruction[] = verified.instructions;
+    const wanted = options.engine ?? 'jit';
+    if (wanted === 'js' || wanted === 'jit') {
+      const js = compileToJs(program, recordAccess(this.layout));
+      if (js.ok) {
+        this.detachFilter();
+        this.test = js.run; // r0: 0 drops the event; called directly so V8 can inline it into emit()
+        this.attached = { compiled, verified, engine: 'js' };
+        this.filtered = true;
+        return this.attached;
+      }
+      if (wanted === 'js') throw new RangeError(`the JavaScript JIT cannot run this filter: ${js.reason}`);
+    }
+    const region = mem.map(this.layout.size, 'ctx', false, `tracepoint ${this.name} record`);
+    const engineKind: EngineUsed = wanted === 'interpreter' ? 'interpreter' : 'wasm';
     let runOnce: () => boolean;
     let engine: { dispose(): void };
-    if (engineKind === 'jit') {
+    if (engineKind === 'wasm') {
       // Verified: every access proven (no checks), no stack byte read before written (no zeroing).
       const jit = new JitProgram(program, { memory: mem, provenSafe: (pc: number) => verified.safeAccesses.has(pc), zeroStack: false });
       // The lean entry: the record's window is fixed once; each event is one i32 call returning
@@ -80,17 +104,27 @@ export class Tracepoint<E extends Record<string, unknown> = Record<string, unkno
     this.detachFilter();
     this.region = region;
     this.engine = engine;
-    this.write = recordWriter(mem, region, compiled.fields.map((f) => this.layout.fields.get(f)!), compiled.stringBytes);
-    this.run = runOnce;
+    const write = recordWriter(mem, region, compiled.fields.map((f) => this.layout.fields.get(f)!), compiled.stringBytes);
+    this.test = (event) => { write(event); return runOnce(); };
     this.attached = { compiled, verified, engine: engineKind };
     this.filtered = true;
     return this.attached;
   }
 
+  /**
+   * Filter with the application's own TypeScript predicate instead of a filter expression: no
+   * compiler and no verifier, so only for code the application trusts. Also the baseline that
+   * bench/ust.ts holds the compiled filters to. Replaces any filter attached before.
+   */
+  attachPredicate(predicate: (event: E) => boolean): void {
+    this.detachFilter();
+    this.test = predicate;
+    this.filtered = true;
+  }
+
   detachFilter(): void {
     this.filtered = false;
-    this.run = undefined;
-    this.write = undefined;
+    this.test = undefined;
     this.engine?.dispose();
     this.engine = undefined;
     if (this.region) memory().unmap(this.region);
@@ -114,10 +148,7 @@ export class Tracepoint<E extends Record<string, unknown> = Record<string, unkno
 
   /** Offer an event: returns whether it passed the filter (true with none), and if so hands it to the listeners. */
   emit(event: E): boolean {
-    if (this.filtered) {
-      this.write!(event);
-      if (!this.run!()) return false;
-    }
+    if (this.filtered && !this.test!(event)) return false;
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) ls[i](event);
     return true;

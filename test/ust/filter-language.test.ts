@@ -8,6 +8,8 @@ import { VmMemory } from '../../src/vm/memory.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
 import { JitProgram } from '../../src/vm/jit/jit.js';
 import { recordWriter } from '../../src/ust/record.js';
+import { recordAccess } from '../../src/ust/record-access.js';
+import { compileToJs } from '../../src/vm/jsjit/compile.js';
 
 const schema = { status: 'u32', path: 'string', latency_us: 'u64', delta: 's32', code: 'u8' } as const;
 const layout = layoutRecord(schema, 32);
@@ -104,7 +106,7 @@ const FILTERS = [
   'latency_us < 18446744073709551615',
 ];
 
-test('compiled filters pass the verifier and agree with direct evaluation, on the interpreter and the JIT', () => {
+test('compiled filters pass the verifier and agree with direct evaluation, on the interpreter and both JITs', () => {
   const memory = new VmMemory();
   const region = memory.map(layout.size, 'ctx', false, 'record');
   const write = recordWriter(memory, region, [...layout.fields.values()]);
@@ -121,11 +123,15 @@ test('compiled filters pass the verifier and agree with direct evaluation, on th
     const vm = new Interpreter(compiled.program, { memory });
     // The JIT without bounds checks where the verifier proved them unnecessary.
     const jit = new JitProgram(compiled.program, { memory, provenSafe: (pc: number) => verified.safeAccesses.has(pc) });
+    // The JavaScript JIT reads the event objects themselves: every filter qualifies.
+    const js = compileToJs(verified.instructions, recordAccess(layout));
+    assert.ok(js.ok, `${f}: the JavaScript JIT refused: ${js.ok ? '' : js.reason}`);
     const expr = parseFilter(f);
     for (const ev of events) {
       write(ev as unknown as Record<string, unknown>);
       const got = vm.run(region) === 1n;
       assert.equal(jit.run(region) === 1n, got, `${f}: JIT and interpreter differ`);
+      assert.equal(js.run(ev) === 1, got, `${f}: JavaScript JIT and interpreter differ on ${ev.path}`);
       // Strings longer than the kept capacity cannot be matched on their suffix: the filter says no.
       const kept = new TextEncoder().encode(ev.path).length <= 32;
       const want = evaluate(expr, ev);

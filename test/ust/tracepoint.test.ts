@@ -15,7 +15,7 @@ const events: Http[] = [
   { status: 404, path: '/api/c', latency_us: 7n },
 ];
 
-for (const engine of ['jit', 'interpreter'] as const) {
+for (const engine of ['js', 'wasm', 'interpreter'] as const) {
   test(`filter on the ${engine}: emit returns the verdict and listeners see matches only`, () => {
     const tp = tracepoint<Http>('http:request', schema);
     const seen: string[] = [];
