@@ -70,6 +70,17 @@ export class ProgramLowering {
   private vars = new Map<string, { off: number; type: Type }>();
   private loopStack: { brk: string; cont: string }[] = [];
   private exitLabel: string;
+  /**
+   * In a for-map body: where in the loop's shared struct to flag that the probe must end (a
+   * `return` or `exit()` in the body), which the probe checks after the loop.
+   */
+  private returnFlag: { ptr: VReg; at: number } | undefined;
+
+  /** `return` (and exit()): leave the probe, also from inside a for-map body. */
+  private returnFromProbe(): void {
+    if (this.returnFlag) this.b.stx('dw', this.returnFlag.ptr, this.returnFlag.at, this.b.const(1));
+    this.b.ja(this.exitLabel);
+  }
 
   /**
    * @param subprograms where callbacks are collected: the main program's lowering owns the list
@@ -213,7 +224,7 @@ export class ProgramLowering {
         b.ja(s.kind === 'Break' ? l.brk : l.cont);
         break;
       }
-      case 'Return': b.ja(this.exitLabel); break;
+      case 'Return': this.returnFromProbe(); break;
       case 'Delete': {
         const m = this.scriptMap(s.map, s.span);
         const key = this.mapKey(m, s.keys, s.span);
@@ -229,32 +240,56 @@ export class ProgramLowering {
 
   /**
    * `for ($kv : @m) body`: the body becomes a callback subprogram run by bpf_for_each_map_elem
-   * for each element. The callback runs in its own stack frame, so the program's context pointer
-   * is passed through a stack slot (callback_ctx) and the body's variables are its own.
+   * for each element. The callback runs in its own stack frame, so what it shares with the probe
+   * travels in a struct on the probe's stack whose address is the callback_ctx: the program's
+   * context pointer, then the probe's variables that the body uses. The callback copies those into
+   * its own frame on entry and back on every way out (next element, break), and the probe copies
+   * them back after the loop: the body reads and writes them as bpftrace's loops do, while the
+   * body's code keeps addressing variables in its own frame.
    */
   private forMap(s: ast.ForMapStmt): void {
     const b = this.b;
     const m = this.scriptMap(s.map, s.span);
+    const shared = [...ast.variablesUsedIn(s.body)].filter((v) => v !== s.variable.name && this.vars.has(v))
+      .map((name) => ({ name, ...this.vars.get(name)!, size: round8(sizeOf(this.vars.get(name)!.type) || 8) }));
+    const fields: { name: string; type: Type; size: number; at: number }[] = [];
+    let size = 8;
+    // A `return` or exit() in the body ends the probe, not only the loop: the body flags it here.
+    const returns = ast.findNodes(s.body, (n) => n.kind === 'Return' || (n.kind === 'Call' && n.name === 'exit')).length > 0;
+    const flagAt = returns ? size : undefined;
+    if (returns) size += 8;
+    for (const v of shared) { fields.push({ name: v.name, type: v.type, size: v.size, at: size }); size += v.size; }
     const index = this.subprograms.length;
     const name = `${b.name.replace(/[^A-Za-z0-9_]/g, '_')}_for${index}`;
     this.subprograms.push(undefined as unknown as Subprogram); // reserve the slot: nested loops come after
     const child = new ProgramLowering(this.probe, this.instance, this.script, name, this.subprograms);
     child.b.loc = b.loc;
-    const ir = child.lowerForMapBody(s, m);
+    const ir = child.lowerForMapBody(s, m, fields, flagAt);
     this.subprograms[index] = { name, label: name, ir, frame: child.b.frame, params: 4 };
-    const slot = b.frame.alloc(8, b.loc, 'loop context');
+    const slot = b.frame.alloc(size, b.loc, 'loop context');
     b.stx('dw', 'fp', slot, this.ctx!);
+    if (flagAt !== undefined) b.stx('dw', 'fp', slot + flagAt, b.const(0));
+    for (const f of fields) this.copy(slot + f.at, this.vars.get(f.name)!.off, f.size);
     b.call(Helper.for_each_map_elem, [{ map: bpfMapName(m.name) }, { func: name }, { fp: slot }, { imm: 0 }], false);
+    for (const f of fields) this.copy(this.vars.get(f.name)!.off, slot + f.at, f.size);
+    if (flagAt !== undefined) {
+      const goOn = b.label('looped');
+      b.jmp('jeq', b.ldx('dw', 'fp', slot + flagAt), 0, goOn);
+      this.returnFromProbe();
+      b.place(goOn);
+    }
   }
 
   /** The callback of forMap: (map, key, value, callback_ctx) -> 0 to go on, 1 to stop. */
-  private lowerForMapBody(s: ast.ForMapStmt, m: ScriptMap): IrFunction {
+  private lowerForMapBody(s: ast.ForMapStmt, m: ScriptMap, shared: readonly { name: string; type: Type; size: number; at: number }[], flagAt: number | undefined): IrFunction {
     const b = this.b;
     const keyP = b.vreg('key'), valP = b.vreg('value'), ctxP = b.vreg('cbctx');
     b.emit({ op: 'ctx', dst: keyP, arg: 2 });
     b.emit({ op: 'ctx', dst: valP, arg: 3 });
     b.emit({ op: 'ctx', dst: ctxP, arg: 4 });
+    if (flagAt !== undefined) this.returnFlag = { ptr: ctxP, at: flagAt };
     this.ctx = b.ldx('dw', ctxP, 0, 'ctx');
+    for (const v of shared) this.copyFrom(ctxP, this.declareVar(v.name, v.type), v.size, v.at);
     const keyT: Type = m.keyTypes.length === 1 ? m.keyTypes[0] : { kind: 'tuple', elements: m.keyTypes };
     const valT: Type = m.kind === 'value' ? m.valueType : I64;
     const kvT: Type = { kind: 'tuple', elements: [keyT, valT] };
@@ -272,9 +307,13 @@ export class ProgramLowering {
     this.loopStack.push({ brk: stop, cont: next });
     this.block(s.body.statements);
     this.loopStack.pop();
+    // The shared variables go back to the probe's struct on both ways out.
+    const writeBack = (): void => { for (const v of shared) this.copyTo(ctxP, v.at, this.vars.get(v.name)!.off, v.size); };
     b.place(next);
+    writeBack();
     b.emit({ op: 'exit', value: 0 });
     b.place(stop);
+    writeBack();
     b.emit({ op: 'exit', value: 1 });
     return b.finish();
   }
@@ -316,11 +355,20 @@ export class ProgramLowering {
   }
 
   /** Copy `size` bytes from the memory `ptr` points to (a map key or value) into fp+dst. */
-  private copyFrom(ptr: VReg, dst: number, size: number): void {
+  private copyFrom(ptr: VReg, dst: number, size: number, at = 0): void {
     const b = this.b;
     let i = 0;
     for (const [n, sz] of [[8, 'dw'], [4, 'w'], [2, 'h'], [1, 'b']] as const) {
-      for (; i + n <= size; i += n) b.stx(sz, 'fp', dst + i, b.ldx(sz, ptr, i));
+      for (; i + n <= size; i += n) b.stx(sz, 'fp', dst + i, b.ldx(sz, ptr, at + i));
+    }
+  }
+
+  /** The reverse of copyFrom: `size` bytes at fp+src to ptr+at. */
+  private copyTo(ptr: VReg, at: number, src: number, size: number): void {
+    const b = this.b;
+    let i = 0;
+    for (const [n, sz] of [[8, 'dw'], [4, 'w'], [2, 'h'], [1, 'b']] as const) {
+      for (; i + n <= size; i += n) b.stx(sz, ptr, at + i, b.ldx(sz, 'fp', src + i));
     }
   }
 
@@ -717,7 +765,7 @@ export class ProgramLowering {
         case 'exit': {
           const code = e.args[0] ? Number(this.constInt(e.args[0])) : 0;
           this.record(() => ({ kind: 'exit', code }), []);
-          this.b.ja(this.exitLabel);
+          this.returnFromProbe();
           return;
         }
         case 'join': return this.join(e);

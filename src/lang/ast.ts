@@ -558,3 +558,25 @@ const TYPE_KINDS = new Set(['NamedType', 'StructType', 'PointerType', 'ArrayType
 export function isTypeExpr(x: TypeExpr | Expr): x is TypeExpr {
   return TYPE_KINDS.has(x.kind);
 }
+
+/** Every node under `node` (itself included) for which `test` holds, in no particular order. */
+export function findNodes(node: unknown, test: (n: { kind?: unknown; name?: unknown }) => boolean): { kind?: unknown; name?: unknown }[] {
+  const found: { kind?: unknown; name?: unknown }[] = [];
+  const seen = new Set<object>();
+  const visit = (x: unknown): void => {
+    if (x === null || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    if (Array.isArray(x)) { for (const y of x) visit(y); return; }
+    const n = x as { kind?: unknown; name?: unknown };
+    if (test(n)) found.push(n);
+    // Every child node hangs off some property; types and spans hold no nodes.
+    for (const [key, value] of Object.entries(x)) if (key !== 'type' && key !== 'span') visit(value);
+  };
+  visit(node);
+  return found;
+}
+
+/** Names of the scratch variables read or written anywhere under `node` (a statement, block or expression). */
+export function variablesUsedIn(node: unknown): Set<string> {
+  return new Set(findNodes(node, (n) => n.kind === 'Variable' && typeof n.name === 'string').map((n) => n.name as string));
+}

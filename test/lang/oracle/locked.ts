@@ -133,4 +133,6 @@ export const LOCKED: ReadonlySet<string> = new Set<string>([
   '130-ntop',
   '131-buf-printf',
   '132-string-map-keys-from-comm',
+  '133-for-map-outer-vars',
+  '134-for-map-return',
 ]);
