@@ -82,7 +82,12 @@ export function emitFunction(b: ProgramBuilder, fn: IrFunction, alloc: Allocatio
       }
       case 'neg': { const w = write(insn.dst, R2); const r = read(insn.dst, R2); if (r.n !== w.reg.n) b.mov64(w.reg, r); b.neg64(w.reg); w.commit(); break; }
       case 'const': { const w = write(insn.dst, R2); loadConst(w.reg, insn.value); w.commit(); break; }
-      case 'ldmap': { const w = write(insn.dst, R2); b.ldMap(w.reg, insn.map); w.commit(); break; }
+      case 'ldmap': {
+        const w = write(insn.dst, R2);
+        if (insn.value === undefined) b.ldMap(w.reg, insn.map); else b.ldMapValue(w.reg, insn.map, insn.value);
+        w.commit();
+        break;
+      }
       case 'lea': { const w = write(insn.dst, R2); b.mov64(w.reg, R10); b.add64(w.reg, insn.off); w.commit(); break; }
       case 'ldx': {
         const src = base(insn.base, R1);

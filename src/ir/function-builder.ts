@@ -50,11 +50,17 @@ export class FunctionBuilder {
     this.emit({ op: 'call', helper, args, dst });
     return dst;
   }
-  /** A zeroed stack buffer of `size` bytes (map keys must not hash stale stack bytes). */
+  /**
+   * A zeroed stack buffer of `size` bytes (map keys must not hash stale stack bytes). Exactly
+   * `size` bytes are zeroed, widest stores first: a u32 key's zeroing is then one 4-byte store,
+   * which the dead-store pass drops when the key's value is stored over it.
+   */
   zeroed(size: number, what: string): number {
     const off = this.frame.alloc(size, this.loc, what);
-    const rounded = Math.max(8, (size + 7) & ~7);
-    for (let i = 0; i < rounded; i += 8) this.st('dw', 'fp', off + i, 0);
+    let i = 0;
+    for (const [n, sz] of [[8, 'dw'], [4, 'w'], [2, 'h'], [1, 'b']] as const) {
+      for (; i + n <= size; i += n) this.st(sz, 'fp', off + i, 0);
+    }
     return off;
   }
 

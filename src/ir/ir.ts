@@ -32,7 +32,8 @@ export type IrInsn = { loc?: SourceLocation } & (
   /** dst = the program's context argument (r1 at entry); must be the first instruction. */
   | { op: 'ctx'; dst: VReg; /** argument register 2..5 of a subprogram (default 1: the context) */ arg?: number }
   | { op: 'const'; dst: VReg; value: bigint }
-  | { op: 'ldmap'; dst: VReg; map: string }
+  /** The map's fd (for helpers), or with `value` a pointer that far into an array map's first value. */
+  | { op: 'ldmap'; dst: VReg; map: string; value?: number }
   | { op: 'lea'; dst: VReg; off: number } /** dst = fp + off */
   | { op: 'ldx'; size: SizeName; signed?: boolean; dst: VReg; base: Base; off: number }
   | { op: 'stx'; size: SizeName; base: Base; off: number; src: VReg }
@@ -100,7 +101,7 @@ export function formatIr(fn: IrFunction): string {
       case 'neg': s = `${v(i.dst)} = -${v(i.dst)}`; break;
       case 'ctx': s = `${v(i.dst)} = ${i.arg ? `arg${i.arg}` : 'ctx'}`; break;
       case 'const': s = `${v(i.dst)} = ${i.value}`; break;
-      case 'ldmap': s = `${v(i.dst)} = map ${i.map}`; break;
+      case 'ldmap': s = i.value === undefined ? `${v(i.dst)} = map ${i.map}` : `${v(i.dst)} = &map ${i.map}[0]+${i.value}`; break;
       case 'lea': s = `${v(i.dst)} = fp${i.off}`; break;
       case 'ldx': s = `${v(i.dst)} = *(${i.signed ? 's' : 'u'}${i.size} *)(${v(i.base)}${i.off >= 0 ? '+' : ''}${i.off})`; break;
       case 'stx': s = `*(${i.size} *)(${v(i.base)}${i.off >= 0 ? '+' : ''}${i.off}) = ${v(i.src)}`; break;

@@ -23,6 +23,9 @@ export class CompileError extends SourceError {
 /** A map read before any probe assigned it: the driver retries after compiling the others. */
 export class MapNotYetKnownError extends CompileError {}
 
+/** Builtins lowered to a register holding their unsigned value zero-extended to 64 bits. */
+const ZERO_EXTENDED_BUILTINS = new Set(['pid', 'tid', 'uid', 'gid', 'cpu']);
+
 /** Everything the programs of one script share. */
 export interface ScriptContext {
   maps: Map<string, ScriptMap>;
@@ -532,7 +535,12 @@ export class ProgramLowering {
         const src = this.memory(k);
         this.convert(at, t, src.off, src.type);
       } else {
-        b.stx(SIZE_NAMES[sizeOf(t)] ?? 'dw', 'fp', at, this.scalar(k));
+        // A builtin whose register is the zero-extended value (pid, tid, ...) in a key padded to
+        // 8 bytes: one 8-byte store writes the value and zeroes the padding, and the buffer's
+        // zeroing becomes a dead store.
+        const zeroExtended = (k.kind === 'Builtin' || (k.kind === 'Call' && k.args.length === 0)) && ZERO_EXTENDED_BUILTINS.has(k.name);
+        const whole = zeroExtended && flat.length === 1 && m.keySize === 8 && m.keyOffsets[i] === 0;
+        b.stx(whole ? 'dw' : SIZE_NAMES[sizeOf(t)] ?? 'dw', 'fp', at, this.scalar(k));
       }
     });
     return off;
@@ -854,17 +862,19 @@ export class ProgramLowering {
     b.place(sent);
   }
 
-  /** When a ring buffer write failed (`result` != 0), count it in this CPU's lost counter. */
+  /**
+   * When a ring buffer write failed (`result` != 0), count it. The counter is the value of a
+   * one-element array addressed directly (no lookup, no null check: 3 instructions on the path
+   * that is almost never taken), added to atomically by whichever CPU lost the record. Direct
+   * value access is older than the ring buffer (5.2, 5.8), so any kernel that runs one has it.
+   */
   private countLost(result: VReg): void {
     const b = this.b;
     const ok = b.label('sent');
     b.jmp('jeq', result, 0, ok);
-    const key = b.zeroed(4, 'key');
-    const p = b.call(Helper.map_lookup_elem, [{ map: LOST_MAP }, { fp: key }])!;
-    b.jmp('jeq', p, 0, ok);
-    const n = b.ldx('dw', p, 0);
-    b.alu('add', n, 1);
-    b.stx('dw', p, 0, n);
+    const counter = b.vreg('lost');
+    b.emit({ op: 'ldmap', dst: counter, map: LOST_MAP, value: 0 });
+    b.emit({ op: 'atomic', size: 'dw', aop: 'add', base: counter, off: 0, src: b.const(1) });
     b.place(ok);
   }
 
@@ -885,9 +895,12 @@ export class ProgramLowering {
     // str() of a pointer can be read straight into the record; everything else string-like is
     // evaluated to the stack first, so the layout follows what it really is.
     const direct = (a: ast.Expr): boolean => a.kind === 'Call' && a.name === 'str' && a.args[0] !== undefined && a.args[0].kind !== 'PositionalParam' && !isStringy(this.typeOf(a.args[0]));
-    const vals = args.map((a) => {
+    // So is comm: bpf_get_current_comm fills its 16 bytes where the record has them.
+    const isComm = (a: ast.Expr): boolean => (a.kind === 'Builtin' || (a.kind === 'Call' && a.args.length === 0)) && a.name === 'comm';
+    const vals = args.map((a): { a: ast.Expr; str?: number; comm?: true; mem?: { off: number; type: Type }; type?: Type } => {
       const t = this.typeOf(a);
       if (direct(a)) return { a, str: this.strCallSize(a as ast.CallExpr) };
+      if (isComm(a)) return { a, comm: true, type: strType(16) };
       return isStringy(t) ? { a, mem: this.memory(a) } : { a, type: this.recordIntType(a, t) };
     });
     const fields: RecordField[] = [];
@@ -897,7 +910,7 @@ export class ProgramLowering {
       const a = v.a;
       const format = a.kind === 'Call' && a.name === 'strftime' && a.args[0]?.kind === 'String' ? a.args[0].value : undefined;
       fields.push(format !== undefined ? { type, offset: off, format } : { type, offset: off });
-      off += round8(v.str !== undefined || v.mem ? sizeOf(type) : 8);
+      off += round8(v.str !== undefined || v.mem || v.comm ? sizeOf(type) : 8);
     }
     const spec = make(fields, off);
     const id = this.script.records.add(spec);
@@ -915,6 +928,10 @@ export class ProgramLowering {
           const dst = b.mov(rec);
           b.alu('add', dst, f.offset);
           this.strCall(v.a as ast.CallExpr, { off: 0, size: v.str, base: dst });
+        } else if (v.comm) {
+          const dst = b.mov(rec);
+          b.alu('add', dst, f.offset);
+          b.call(Helper.get_current_comm, [dst, { imm: 16 }], false);
         } else if (v.mem) {
           const size = round8(sizeOf(f.type));
           for (let o = 0; o < size; o += 8) b.stx('dw', rec, f.offset + o, b.ldx('dw', 'fp', v.mem.off + o));
@@ -933,7 +950,8 @@ export class ProgramLowering {
     vals.forEach((v, i) => {
       const f = fields[i];
       const mem = v.mem ?? strs[i];
-      if (mem) this.copy(buf + f.offset, mem.off, Math.min(round8(sizeOf(f.type)), round8(sizeOf(mem.type))));
+      if (v.comm) b.call(Helper.get_current_comm, [{ fp: buf + f.offset }, { imm: 16 }], false);
+      else if (mem) this.copy(buf + f.offset, mem.off, Math.min(round8(sizeOf(f.type)), round8(sizeOf(mem.type))));
       else b.stx('dw', 'fp', buf + f.offset, this.scalar(v.a));
     });
     const r = b.call(Helper.ringbuf_output, [{ map: RINGBUF_MAP }, { fp: buf }, { imm: off }, { imm: 0 }])!;
@@ -1049,6 +1067,8 @@ export class ProgramLowering {
         '==': 'jne', '!=': 'jeq', '<': signed ? 'jsge' : 'jge', '<=': signed ? 'jsgt' : 'jgt', '>': signed ? 'jsle' : 'jle', '>=': signed ? 'jslt' : 'jlt',
       };
       const c = inverse[e.op];
+      // A string against a literal: each byte against an immediate, straight to `target`.
+      if (stringy && (e.op === '==' || e.op === '!=') && this.literalCompare(e.left, e.right, Infinity, e.op === '==' ? 'jumpIfDifferent' : 'jumpIfEqual', target)) return;
       if (c && !stringy) {
         const l = this.scalar(e.left);
         const r = this.scalar(e.right);
@@ -1499,6 +1519,14 @@ export class ProgramLowering {
    */
   private strCompare(left: ast.Expr, right: ast.Expr, limit: number, negate: boolean): VReg {
     const b = this.b;
+    if ((left.kind === 'String') !== (right.kind === 'String')) {
+      const out = b.const(negate ? 1 : 0); // different
+      const differ = b.label('sne');
+      this.literalCompare(left, right, limit, 'jumpIfDifferent', differ);
+      b.emit({ op: 'alu', wide: true, alu: 'mov', dst: out, src: negate ? 0 : 1 }); // equal
+      b.place(differ);
+      return out;
+    }
     const l = this.memory(left), r = this.memory(right);
     const n = Math.min(sizeOf(l.type), sizeOf(r.type), limit);
     const out = b.const(negate ? 1 : 0);
@@ -1514,6 +1542,27 @@ export class ProgramLowering {
     b.place(ne);
     b.place(end);
     return out;
+  }
+
+  /**
+   * A string compared with a literal, as bpftrace compiles it: each byte of the string against
+   * the literal's byte as an immediate, up to and including the literal's terminating NUL (or
+   * `limit` bytes, or the string's size), without storing the literal. `mode` says when to jump
+   * to `target`. False (and nothing emitted) when neither side is a literal.
+   */
+  private literalCompare(left: ast.Expr, right: ast.Expr, limit: number, mode: 'jumpIfDifferent' | 'jumpIfEqual', target: string): boolean {
+    const [lit, other] = right.kind === 'String' ? [right, left] : left.kind === 'String' ? [left, right] : [undefined, undefined];
+    if (!lit || !other || other.kind === 'String') return false;
+    const b = this.b;
+    const full = new TextEncoder().encode(lit.value);
+    const nul = full.indexOf(0);
+    const bytes = nul < 0 ? full : full.subarray(0, nul);
+    const str = this.memory(other);
+    const n = Math.min(sizeOf(str.type), limit, bytes.length + 1);
+    const differ = mode === 'jumpIfDifferent' ? target : b.label('sdiff');
+    for (let i = 0; i < n; i++) b.jmp('jne', b.ldx('b', 'fp', str.off + i), i < bytes.length ? bytes[i] : 0, differ);
+    if (mode === 'jumpIfEqual') { b.ja(target); b.place(differ); }
+    return true;
   }
 
   /** `r.name` on a record value. */

@@ -81,7 +81,7 @@ export function mapSpecOf(m: ScriptMap, maxEntries = DEFAULT_MAX_ENTRIES): MapSp
 }
 
 export const ringbufSpec = (): MapSpec => ({ name: RINGBUF_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: RINGBUF_SIZE });
-export const lostSpec = (): MapSpec => ({ name: LOST_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+export const lostSpec = (): MapSpec => ({ name: LOST_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
 export const globalsSpec = (): MapSpec => ({ name: GLOBALS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
 
 export { U64 };

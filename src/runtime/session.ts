@@ -261,11 +261,12 @@ export class Session {
     return dumpMap(m, this.maps.get(bpfMapName(m.name))!, this.ctx);
   }
 
-  /** Records the ring buffer had no room for, summed over CPUs (bpftrace's "Lost N events"). */
+  /** Records the ring buffer had no room for (bpftrace's "Lost N events"). */
   private reportLost(): void {
     const m = this.maps.get(LOST_MAP);
     if (!m) return;
-    const n = (m.lookupPerCpu(new Uint8Array(4)) ?? []).reduce((s, b) => s + new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true), 0n);
+    const v = m.lookup(new Uint8Array(4));
+    const n = v ? new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true) : 0n;
     if (n > 0n) this.options.warn(this.options.format === 'json' ? jsonOutput.lostEventsJson(n) : lostEventsText(n));
   }
 

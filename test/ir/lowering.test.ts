@@ -7,7 +7,7 @@ import { analyse } from '../../src/lang/semantic.js';
 import { compileScript } from '../../src/ir/compile.js';
 import { SourceError } from '../../src/diagnostics.js';
 import { Helper } from '../../src/isa/helpers.js';
-import { Class, JmpOp } from '../../src/isa/opcodes.js';
+import { AtomicOp, Class, JmpOp, LDDW, Mode, PseudoSrc, Size } from '../../src/isa/opcodes.js';
 
 function compile(source: string) {
   const ast = parse(source);
@@ -25,8 +25,14 @@ test('printf becomes one ring buffer record with the id and packed arguments', (
   assert.ok(r.kind === 'printf');
   assert.equal(r.format, '%d %s\n');
   assert.deepEqual(r.fields.map((f) => f.offset), [8, 16]);
-  // The lookup is the lost-event counter, on the path where the ring buffer is full.
-  assert.deepEqual(helpersCalled(c.programs[0].insns), [Helper.ringbuf_output, Helper.map_lookup_elem]);
+  assert.deepEqual(helpersCalled(c.programs[0].insns), [Helper.ringbuf_output]);
+  // When the ring buffer is full, the lost-event counter is added to in place: its address is
+  // loaded directly (no lookup helper) and the add is atomic.
+  const insns = c.programs[0].insns;
+  const counter = insns.findIndex((i) => i.code === LDDW && i.src === PseudoSrc.MAP_VALUE && i.ref === 'lost_events');
+  assert.ok(counter > 0, 'the counter is addressed with a map-value lddw');
+  assert.ok(insns.slice(counter).some((i) => i.code === (Class.STX | Size.DW | Mode.ATOMIC) && i.imm === AtomicOp.ADD));
+  assert.equal(c.mapSpecs.find((m) => m.name === 'lost_events')?.type, 2 /* BPF_MAP_TYPE_ARRAY */);
   assert.ok(c.mapSpecs.some((m) => m.name === 'ringbuf'));
 });
 
@@ -56,12 +62,30 @@ test('exceeding the 512-byte stack is a source error at the expression that over
 test('code after exit() is dropped (the kernel rejects unreachable instructions)', () => {
   const c = compile('BEGIN { exit(); printf("never\\n"); }');
   assert.equal(c.records.filter((r) => r.kind === 'printf').length, 1); // recorded, never emitted
-  // The lookup is the lost-event counter, on the path where the ring buffer is full.
-  assert.deepEqual(helpersCalled(c.programs[0].insns), [Helper.ringbuf_output, Helper.map_lookup_elem]);
+  assert.deepEqual(helpersCalled(c.programs[0].insns), [Helper.ringbuf_output]);
 });
 
 test('a map read before any probe assigns it is laid out from the later assignment', () => {
   const c = compile('END { printf("%d\\n", @x[1]); } BEGIN { @x[1] = 5; }');
   assert.equal(c.programs.length, 2);
   assert.equal(c.maps[0].name, '@x');
+});
+
+test('a string compared with a literal tests each byte against an immediate, without storing the literal', () => {
+  const c = compile('tracepoint:syscalls:sys_enter_read /comm == "dd"/ { @ = count(); }');
+  const insns = c.programs[0].insns;
+  // jne of a loaded byte against 'd', 'd', then the terminating NUL.
+  const byteJumps = insns.filter((i) => i.code === (Class.JMP | JmpOp.JNE) && i.src === 0).map((i) => i.imm);
+  assert.deepEqual(byteJumps.slice(0, 3), [0x64, 0x64, 0]);
+  // No 8-byte store of the literal "dd" (0x6464) to the stack.
+  assert.ok(!insns.some((i) => i.code === (Class.ST | Size.DW | Mode.MEM) && i.imm === 0x6464), 'the literal was stored');
+});
+
+test('@[pid] stores the key with one 8-byte store, which also zeroes its padding', () => {
+  const c = compile('tracepoint:syscalls:sys_enter_read { @[pid] = sum(args->count); }');
+  const insns = c.programs[0].insns;
+  const call = insns.findIndex((i) => i.code === (Class.JMP | JmpOp.CALL) && i.imm === Helper.get_current_pid_tgid);
+  // Before the pid is known, nothing is written to the key: no zeroing store survives.
+  assert.ok(!insns.slice(0, call).some((i) => (i.code & 0x07) === Class.ST), 'the key was zeroed first');
+  assert.ok(insns.slice(call).some((i) => i.code === (Class.STX | Size.DW | Mode.MEM) && i.dst === 10));
 });
