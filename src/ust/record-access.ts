@@ -11,11 +11,10 @@
 import type { ContextAccess, Facts } from '../vm/jsjit/compile.js';
 import { Buffer } from 'node:buffer';
 import { FieldLayout, INT_BYTES, IntType, RecordLayout } from '../lang/filter/layout.js';
+import { fieldString as stringOf } from './record.js';
 
 const encoder = new TextEncoder();
 
-/** The string a field holds, as recordWriter takes it. */
-const stringOf = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
 
 const byteLength = Buffer.byteLength;
 

@@ -9,6 +9,9 @@ export type Writer = (event: Record<string, unknown>) => void;
 
 const encoder = new TextEncoder();
 
+/** The string a string field holds, whatever the application passed. */
+export const fieldString = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
+
 /**
  * A function that writes `fields` of an event object into `region`. `stringBytes` limits how
  * many bytes of a string are copied (the filter never looks further); the length is always true.
@@ -38,8 +41,7 @@ export function recordWriter(memory: VmMemory, region: Region, fields: readonly 
         const copy = Math.min(cap, stringBytes?.get(f.name) ?? cap);
         const data = at + 4;
         return (e) => {
-          const v = e[name];
-          const s = typeof v === 'string' ? v : String(v ?? '');
+          const s = fieldString(e[name]);
           // ASCII fast path: most event strings (paths, names) are; fall back to UTF-8.
           let n = s.length;
           let ascii = n <= cap;

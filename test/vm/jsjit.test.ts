@@ -54,7 +54,6 @@ function randomProgram(seed: number): Instruction[] {
       p.push({ code: LDDW, dst: r, src: 0, off: 0, imm: Number(v & 0xffffffffn) | 0, imm64: v });
     } else ins(Class.ALU64 | AluOp.MOV | Source.K, r, 0, 0, g.imm());
   }
-  const bodyStart = p.length;
   const length = 10 + g.int(40);
   const body: (Instruction & { target?: number })[] = [];
   /** Instructions inside a pointer sequence: no jump lands there (the pointer would not be set). */
@@ -100,7 +99,6 @@ function randomProgram(seed: number): Instruction[] {
     x.off = t - (i + 1);
     delete x.target;
   });
-  void bodyStart;
   return [...p, ...body];
 }
 
