@@ -636,8 +636,13 @@ export class ProgramLowering {
     if (fn === 'hist' && (params[0] < 0n || params[0] > 5n)) this.fail('hist() bits must be between 0 and 5', call.args[1].span);
     const m = this.scriptMap(ref, call.span, this.keyTypesOf(keys), fn, fn === 'count' ? U64 : (argT.kind === 'int' && argT.literal !== undefined ? I64 : argT), params);
     if (m.kind !== fn) this.fail(`${ref.name} already holds ${m.kind}(), cannot use ${fn}() on it`, call.span);
+    // A value without side effects is computed before the key: its loads from the context then
+    // come before the key's helper calls (pid, comm), so the context pointer need not be kept
+    // across them in a register of its own.
+    const pure = fn !== 'count' && ast.findNodes(call.args[0], (n) => n.kind === 'Call' || n.kind === 'Update').length === 0;
+    const early = pure ? this.scalar(call.args[0]) : undefined;
     const key = this.mapKey(m, keys, call.span, true);
-    const value = fn === 'count' ? undefined : this.scalar(call.args[0]);
+    const value = fn === 'count' ? undefined : early ?? this.scalar(call.args[0]);
     if (fn === 'hist' || fn === 'lhist') {
       const bucket = fn === 'hist' ? this.log2Bucket(value!, Number(params[0])) : this.linearBucket(value!, params[0], params[1], params[2]);
       b.stx('dw', 'fp', key + m.keySize, bucket);

@@ -89,3 +89,12 @@ test('@[pid] stores the key with one 8-byte store, which also zeroes its padding
   assert.ok(!insns.slice(0, call).some((i) => (i.code & 0x07) === Class.ST), 'the key was zeroed first');
   assert.ok(insns.slice(call).some((i) => i.code === (Class.STX | Size.DW | Mode.MEM) && i.dst === 10));
 });
+
+test('an aggregate\'s side-effect-free value is read before the key: the context pointer is not kept across the key\'s calls', () => {
+  const c = compile('tracepoint:syscalls:sys_enter_read { @[pid] = sum(args->count); }');
+  const insns = c.programs[0].insns;
+  // The first instruction loads args->count through r1 itself: no copy of r1 to a saved register.
+  assert.equal(insns[0].code, Class.LDX | Size.DW | Mode.MEM);
+  assert.equal(insns[0].src, 1);
+  assert.ok(!insns.some((i) => i.code === (Class.ALU64 | 0xb0 | 0x08) && i.src === 1), 'r1 was copied');
+});
