@@ -62,3 +62,27 @@ test('ustack(perf), ustack, usym(reg("ip")) and ksym(kaddr()) in printf name the
   assert.ok(ours.stdout.includes('main+'), ours.stdout);
   assert.match(ours.stdout, /\|bpfkit_leaf\|vfs_read$/m);
 });
+
+// A C++ method and a function template: stacks and usym show them demangled, as bpftrace does.
+const DEMO_CC = `
+#include <cstdlib>
+#include <unistd.h>
+namespace demo {
+struct Worker {
+  __attribute__((noinline)) int spin(int a) { asm volatile(""); return a + 1; }
+};
+template <typename T> __attribute__((noinline)) T twice(T v) { Worker w; T r = w.spin(v); asm volatile(""); return r * 2; }
+}
+int main(int argc, char **argv) { int n = atoi(argv[1]); int r = demo::twice<int>(n); usleep(500000); return r == 0; }`;
+
+test('C++ frames are demangled in ustack and usym, as bpftrace prints them', needs('bpftrace', 'gcc', 'g++'), () => {
+  const bin = compileC('demo_cxx', DEMO_CC, ['-x', 'c++', '-O1', '-fno-omit-frame-pointer']);
+  const script = `uprobe:${bin}:_ZN4demo6Worker4spinEi { printf("%s|%s\\n", ustack(2), usym(reg("ip"))); }`;
+  const ours = run(process.execPath, [MAIN, '-e', script, '-c', bin + ' 1']);
+  assert.equal(ours.status, 0, ours.stderr);
+  const theirs = run('bpftrace', ['-e', script, '-c', bin + ' 1']);
+  assert.equal(theirs.status, 0, theirs.stderr);
+  assert.deepEqual(norm(ours.stdout), norm(theirs.stdout));
+  assert.ok(ours.stdout.includes('demo::Worker::spin(int)+0'), ours.stdout);
+  assert.match(ours.stdout, /\|demo::Worker::spin\(int\)$/m);
+});

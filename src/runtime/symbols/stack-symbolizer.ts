@@ -8,6 +8,7 @@ import type { Frame } from '../../output/value.js';
 import { kernelSymbols } from './kallsyms.js';
 import { formatSymbol, SymbolTable } from './symbol-table.js';
 import { ProcessSymbolizer } from './process-symbols.js';
+import { displayName } from './demangle.js';
 
 export class StackSymbolizer {
   private kernel: SymbolTable | undefined;
@@ -66,7 +67,8 @@ export class StackSymbolizer {
 /** bpftrace prints stack frames as `name+offset` (offset 0 included) and ksym/usym as `name`. */
 function frame(address: bigint, r: ReturnType<ProcessSymbolizer['lookup']>, withOffset: boolean): Frame {
   if (!r) return { address };
-  return { address, symbol: withOffset ? `${r.symbol.name}+${r.offset}` : r.symbol.name, module: r.symbol.module };
+  const name = displayName(r.symbol.name);
+  return { address, symbol: withOffset ? `${name}+${r.offset}` : name, module: r.symbol.module };
 }
 
 function descendants(pid: number): number[] {

@@ -1,5 +1,6 @@
 // A sorted address -> symbol table with binary search: the common core of every symbolizer
 // (kallsyms, ELF symtabs, JIT perf maps). Addresses are bigint: they are u64 in the kernel.
+import { displayName } from './demangle.js';
 
 export interface Symbol {
   name: string;
@@ -52,8 +53,9 @@ export class SymbolTable {
   }
 }
 
-/** bpftrace's rendering of a resolved symbol: `name+offset`, or just `name` when asked. */
+/** bpftrace's rendering of a resolved symbol: `name+offset`, or just `name` when asked; C++ names demangled. */
 export function formatSymbol(r: Resolved | undefined, address: bigint, withOffset = true): string {
   if (!r) return `0x${address.toString(16)}`;
-  return withOffset && r.offset !== 0n ? `${r.symbol.name}+${r.offset}` : r.symbol.name;
+  const name = displayName(r.symbol.name);
+  return withOffset && r.offset !== 0n ? `${name}+${r.offset}` : name;
 }
