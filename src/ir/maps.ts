@@ -5,8 +5,9 @@
 // Histograms append the bucket index to the key, so one map entry counts one bucket.
 import type { AggregateFunc, Type } from '../lang/types.js';
 import { sizeOf, tupleLayout, U64 } from '../lang/types.js';
+import { MapType, type MapSpec } from '../kernel/map-spec.js';
 
-export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
+export type { MapSpec } from '../kernel/map-spec.js';
 
 /** bpftrace's default max_map_keys. */
 export const DEFAULT_MAX_ENTRIES = 4096;
@@ -44,14 +45,6 @@ export interface ScriptMap {
   signed: boolean;
 }
 
-/** What the loader needs to create a map (cilium/ebpf's MapSpec). */
-export interface MapSpec {
-  name: string;
-  type: number;
-  keySize: number;
-  valueSize: number;
-  maxEntries: number;
-}
 
 const round8 = (n: number): number => Math.max(8, (n + 7) & ~7);
 

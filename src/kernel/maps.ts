@@ -3,16 +3,10 @@
 import { Attr, BpfCmd, Errno, bpf, bpfRaw, closeFd, nrPossibleCpus, syscallError, bpfCmdName } from './sys.js';
 import { track, untrack } from './cleanup.js';
 
-/** enum bpf_map_type (the kinds bpfkit uses; any other number may be passed too). */
-export const MapType = {
-  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6,
-  STACK_TRACE: 7, CGROUP_ARRAY: 8, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11,
-  ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13, QUEUE: 22, STACK: 23, RINGBUF: 27, BLOOM_FILTER: 30,
-  USER_RINGBUF: 31,
-} as const;
-export type MapTypeName = keyof typeof MapType;
-export const mapTypeName = (t: number): string =>
-  (Object.keys(MapType) as MapTypeName[]).find((k) => MapType[k] === t)?.toLowerCase() ?? `type ${t}`;
+import { MapType, mapTypeName, type MapSpec } from './map-spec.js';
+
+export { MapType, mapTypeName } from './map-spec.js';
+export type { MapSpec, MapTypeName } from './map-spec.js';
 
 /** Flags of BPF_MAP_UPDATE_ELEM. */
 export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
@@ -22,16 +16,6 @@ export const MapFlags = { NO_PREALLOC: 1 << 0, RDONLY_PROG: 1 << 7, WRONLY_PROG:
 const ARRAY_LIKE = new Set<number>([MapType.ARRAY, MapType.PERCPU_ARRAY]);
 const PER_CPU = new Set<number>([MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH]);
 
-/** What to create. Plain data: can be built, printed and compared without a kernel. */
-export interface MapSpec {
-  /** Object name shown by bpftool (at most 15 characters of [A-Za-z0-9_.] are kept). */
-  name: string;
-  type: number;
-  keySize: number;
-  valueSize: number;
-  maxEntries: number;
-  flags?: number;
-}
 
 /** Specs for the common shapes, so callers do not have to remember the kernel's rules. */
 export const mapSpecs = {
