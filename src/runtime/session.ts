@@ -42,6 +42,8 @@ export interface SessionOptions {
   pid?: number;
   /** config print_maps_on_exit (default true). */
   printMapsOnExit?: boolean;
+  /** config cpp_demangle (default true): C++ names in stacks and usym demangled. */
+  demangle?: boolean;
   /** Script file name and text, for verifier error locations. */
   file?: string;
   source?: string;
@@ -88,7 +90,7 @@ export class Session {
   /** Create maps and load programs (what --dry-run stops after). */
   load(): void {
     for (const spec of this.script.mapSpecs) this.maps.set(spec.name, BpfMap.create(spec));
-    this.ctx.symbols = new StackSymbolizer(this.maps.get(STACK_MAP), () => this.options.pid ?? this.child?.pid);
+    this.ctx.symbols = new StackSymbolizer(this.maps.get(STACK_MAP), () => this.options.pid ?? this.child?.pid, this.options.demangle !== false);
     const start = new Uint8Array(8);
     new DataView(start.buffer).setBigUint64(0, process.hrtime.bigint() === 0n ? 0n : monotonicNs(), true);
     this.maps.get(GLOBALS_MAP)?.update(new Uint8Array(4), start);

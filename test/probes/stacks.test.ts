@@ -85,4 +85,9 @@ test('C++ frames are demangled in ustack and usym, as bpftrace prints them', nee
   assert.deepEqual(norm(ours.stdout), norm(theirs.stdout));
   assert.ok(ours.stdout.includes('demo::Worker::spin(int)+0'), ours.stdout);
   assert.match(ours.stdout, /\|demo::Worker::spin\(int\)$/m);
+  // config cpp_demangle = false (newer than bpftrace 0.17) keeps the mangled names.
+  const mangled = run(process.execPath, [MAIN, '-e', `config = { cpp_demangle = false } ${script}`, '-c', bin + ' 1']);
+  assert.equal(mangled.status, 0, mangled.stderr);
+  assert.ok(mangled.stdout.includes('_ZN4demo6Worker4spinEi+0'), mangled.stdout);
+  assert.match(mangled.stdout, /\|_ZN4demo6Worker4spinEi$/m);
 });

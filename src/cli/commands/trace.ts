@@ -113,6 +113,7 @@ const trace: Command = {
       const session = new Session(script, {
         format, write, warn: (t) => process.stderr.write(t), verbose: o.v, quiet: o.q, dryRun: o['dry-run'],
         command: o.c, file, source, pid, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
+        demangle: analysed.config.cpp_demangle !== false,
       });
       return await session.run();
     } finally {

@@ -15,7 +15,9 @@ export class StackSymbolizer {
   private processes = new Map<number, ProcessSymbolizer>();
 
   /** `targetPid`: the process usym() addresses belong to (-p PID or the -c child). */
-  constructor(private readonly stacks: BpfMap | undefined, private readonly targetPid: () => number | undefined = () => undefined) {}
+  /** `demangle`: C++ names shown demangled (config cpp_demangle, on by default as in bpftrace). */
+  constructor(private readonly stacks: BpfMap | undefined, private readonly targetPid: () => number | undefined = () => undefined,
+    private readonly demangle = true) {}
 
   private kernelFrame(address: bigint, withOffset: boolean): Frame {
     this.kernel ??= kernelSymbols();
@@ -34,7 +36,7 @@ export class StackSymbolizer {
   private userFrame(pid: number | undefined, address: bigint, withOffset: boolean): Frame {
     if (pid === undefined) return { address };
     const r = this.process(pid).lookup(address);
-    return frame(address, r, withOffset);
+    return frame(address, r, withOffset, this.demangle);
   }
 
   /** usym() carries no pid: try the target process, its descendants (-c runs a shell), then every process seen in a ustack. */
@@ -43,7 +45,7 @@ export class StackSymbolizer {
     const pids = target === undefined ? [] : [target, ...descendants(target)];
     for (const pid of [...pids, ...this.processes.keys()]) {
       const r = this.process(pid).lookup(address);
-      if (r) return frame(address, r, false);
+      if (r) return frame(address, r, false, this.demangle);
     }
     return { address };
   }
@@ -65,9 +67,9 @@ export class StackSymbolizer {
 }
 
 /** bpftrace prints stack frames as `name+offset` (offset 0 included) and ksym/usym as `name`. */
-function frame(address: bigint, r: ReturnType<ProcessSymbolizer['lookup']>, withOffset: boolean): Frame {
+function frame(address: bigint, r: ReturnType<ProcessSymbolizer['lookup']>, withOffset: boolean, demangle: boolean): Frame {
   if (!r) return { address };
-  const name = displayName(r.symbol.name);
+  const name = demangle ? displayName(r.symbol.name) : r.symbol.name;
   return { address, symbol: withOffset ? `${name}+${r.offset}` : name, module: r.symbol.module };
 }
 
