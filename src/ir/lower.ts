@@ -253,15 +253,20 @@ export class ProgramLowering {
   private forMap(s: ast.ForMapStmt): void {
     const b = this.b;
     const m = this.scriptMap(s.map, s.span);
-    const shared = [...ast.variablesUsedIn(s.body)].filter((v) => v !== s.variable.name && this.vars.has(v))
-      .map((name) => ({ name, ...this.vars.get(name)!, size: round8(sizeOf(this.vars.get(name)!.type) || 8) }));
-    const fields: { name: string; type: Type; size: number; at: number }[] = [];
+    // The struct: the context pointer at 0; a flag when a `return` or exit() in the body must end
+    // the probe, not only the loop; then the probe's variables the body names.
     let size = 8;
-    // A `return` or exit() in the body ends the probe, not only the loop: the body flags it here.
     const returns = ast.findNodes(s.body, (n) => n.kind === 'Return' || (n.kind === 'Call' && n.name === 'exit')).length > 0;
     const flagAt = returns ? size : undefined;
     if (returns) size += 8;
-    for (const v of shared) { fields.push({ name: v.name, type: v.type, size: v.size, at: size }); size += v.size; }
+    const fields: { name: string; type: Type; size: number; at: number }[] = [];
+    for (const name of ast.variablesUsedIn(s.body)) {
+      const v = this.vars.get(name);
+      if (name === s.variable.name || !v) continue;
+      const bytes = round8(sizeOf(v.type) || 8);
+      fields.push({ name, type: v.type, size: bytes, at: size });
+      size += bytes;
+    }
     const index = this.subprograms.length;
     const name = `${b.name.replace(/[^A-Za-z0-9_]/g, '_')}_for${index}`;
     this.subprograms.push(undefined as unknown as Subprogram); // reserve the slot: nested loops come after
