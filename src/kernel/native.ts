@@ -21,3 +21,7 @@ function loadKoffi(): typeof koffiModule {
 export const koffi = loadKoffi();
 
 export const libc = koffi.load('libc.so.6');
+
+/** errno number -> symbolic name (EPERM, ENOENT, ...). */
+const ERRNO_NAMES = new Map<number, string>(Object.entries(koffi.os.errno as Record<string, number>).map(([name, n]) => [n, name]));
+export const errnoName = (errno: number): string => ERRNO_NAMES.get(errno) ?? `errno ${errno}`;

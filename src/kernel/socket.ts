@@ -6,7 +6,7 @@
 import { openSync, closeSync } from 'node:fs';
 import { UserError } from '../diagnostics.js';
 import { type CbpfInstruction, encodeCbpf } from '../cbpf/instruction.js';
-import { koffi, libc } from './native.js';
+import { errnoName, koffi, libc } from './native.js';
 const cSocket = libc.func('int socket(int domain, int type, int protocol)');
 const cSetsockopt = libc.func('int setsockopt(int fd, int level, int optname, void *optval, unsigned int optlen)');
 const cBind = libc.func('int bind(int fd, void *addr, unsigned int addrlen)');
@@ -22,11 +22,10 @@ export const SOL_SOCKET = 1, SO_ATTACH_FILTER = 26, SO_DETACH_FILTER = 27;
 export const ETH_P_ALL = 0x0003;
 const MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20;
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(koffi.os.errno as Record<string, number>).map(([n, v]) => [v, n]));
 
 export class SocketError extends UserError {
   constructor(readonly call: string, readonly errno: number) {
-    super(`${call} failed: ${ERRNO_NAMES.get(errno) ?? `errno ${errno}`}${errno === 1 ? ' (needs CAP_NET_RAW / root)' : ''}`);
+    super(`${call} failed: ${errnoName(errno)}${errno === 1 ? ' (needs CAP_NET_RAW / root)' : ''}`);
     this.name = 'SocketError';
   }
 }

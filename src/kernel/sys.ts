@@ -16,7 +16,7 @@
 // so it is only the fallback.)
 import { readFileSync } from 'node:fs';
 import { UserError } from '../diagnostics.js';
-import { koffi, libc } from './native.js';
+import { errnoName, koffi, libc } from './native.js';
 
 // x86_64 system call numbers. syscall() is variadic in libc; on x86_64 the variadic and fixed
 // calling conventions agree for integer and pointer arguments, so fixed prototypes are safe and
@@ -36,9 +36,7 @@ const libcMmap = libc.func('void *mmap(void *addr, size_t length, int prot, int 
 const libcMunmap = libc.func('int munmap(void *addr, size_t length)');
 const libcSysconf = libc.func('long sysconf(int name)');
 
-/** errno number -> symbolic name (EPERM, ENOENT, ...). */
-const ERRNO_NAMES = new Map<number, string>(Object.entries(koffi.os.errno).map(([name, n]) => [n, name]));
-export const errnoName = (errno: number): string => ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+export { errnoName } from './native.js';
 export const Errno = koffi.os.errno as Record<string, number>;
 
 /** bpf() commands (enum bpf_cmd). */

@@ -3,18 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exitJson, jsonInteger, jsonString, mapJson, messageJson, printValueJson } from '../../src/output/json.js';
-import { log2Slot } from '../../src/output/histogram.js';
-import { avg, count, int, stats, str, tuple, type HistAggregate, type MapDump } from '../../src/output/value.js';
-
-function hist(values: number[]): HistAggregate {
-  const buckets: bigint[] = [];
-  for (const v of values) {
-    const s = log2Slot(BigInt(v));
-    while (buckets.length <= s) buckets.push(0n);
-    buckets[s]! += 1n;
-  }
-  return { kind: 'hist', bits: 0, buckets };
-}
+import { hist } from '../support/aggregates.js';
+import { avg, count, int, stats, str, tuple, type MapDump } from '../../src/output/value.js';
 
 test('maps: scalar, keyed, multi-key keys without spaces, in name order', () => {
   const maps: MapDump[] = [

@@ -3,21 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exitText, mapText, printValueText, attachedProbesText } from '../../src/output/text.js';
-import { log2Slot } from '../../src/output/histogram.js';
+import { hist } from '../support/aggregates.js';
 import { fromBpftrace017 } from '../lang/oracle/differences.js';
-import { avg, count, int, max, min, stats, str, sum, tuple, type MapDump, type HistAggregate } from '../../src/output/value.js';
+import { avg, count, int, max, min, stats, str, sum, tuple, type MapDump } from '../../src/output/value.js';
 
 const k = (...parts: (number | string)[]) => parts.map((p) => (typeof p === 'number' ? int(p) : str(p)));
-
-function hist(values: number[]): HistAggregate {
-  const buckets: bigint[] = [];
-  for (const v of values) {
-    const s = log2Slot(BigInt(v));
-    while (buckets.length <= s) buckets.push(0n);
-    buckets[s]! += 1n;
-  }
-  return { kind: 'hist', bits: 0, buckets };
-}
 
 test('exit dump: maps by name, values ascending, avg/stats followed by a blank line', () => {
   // bpftrace -e 'BEGIN { @z = 1; @a[3] = 5; ... exit(); }' (0.17, RLIMIT line on stderr)
