@@ -2,7 +2,8 @@
 // and the kernel's JIT (BPF_PROG_TEST_RUN with repeat, root only): ns per run, and the ratios the
 // JIT is held to (>= 10x faster than the interpreter, within 2.5x of the kernel). Used by
 // bench/vm.ts; runs alone as `node dist/bench/vm-engines.js`.
-import { bindMaps } from '../src/isa/builder.js';
+import { bindMaps, ProgramBuilder, R0, R6 } from '../src/isa/builder.js';
+import { Helper } from '../src/isa/helpers.js';
 import { ExecutionEngine } from '../src/vm/engine.js';
 import { Interpreter } from '../src/vm/interpreter.js';
 import { VmMemory } from '../src/vm/memory.js';
@@ -34,32 +35,49 @@ export interface EngineFigures {
 }
 
 /**
- * ns per call of `fn`: warm up for ~100 ms (V8 tiers wasm up from its baseline compiler only
- * after enough executions), then the best of 5 rounds of about `ms` / 5 each (the machine is shared).
+ * ns per call of each of `fns`, timed in interleaved rounds: each is warmed up for ~100 ms (V8
+ * tiers wasm up from its baseline compiler only after enough executions) and given a batch size
+ * of ~20 ms, then 5 rounds each time every function once, and each figure is its best round. The
+ * machine is shared and its speed drifts over seconds: timing the engines one after the other
+ * moved their ratio by up to 1.5x between runs, where rounds side by side see the same machine.
  */
-function nsPerRun(fn: () => unknown, ms = 500): number {
-  const warm = Date.now();
-  do for (let i = 0; i < 100; i++) fn(); while (Date.now() - warm < 100);
-  let n = 100;
-  for (;;) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    if (Number(process.hrtime.bigint() - t0) > 20e6) break;
-    n *= 2;
-  }
-  let best = Infinity;
-  const rounds = Math.max(1, Math.round(ms / 5 / 20));
+function nsPerRunInterleaved(fns: readonly (() => unknown)[], ms = 500): number[] {
+  const batches = fns.map((fn) => {
+    const warm = Date.now();
+    do for (let i = 0; i < 100; i++) fn(); while (Date.now() - warm < 100);
+    let n = 100;
+    for (;;) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) fn();
+      if (Number(process.hrtime.bigint() - t0) > 20e6) return n;
+      n *= 2;
+    }
+  });
+  const best = fns.map(() => Infinity);
+  const perRound = Math.max(1, Math.round(ms / 5 / 20));
   for (let r = 0; r < 5; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let k = 0; k < rounds; k++) for (let i = 0; i < n; i++) fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / (n * rounds));
+    fns.forEach((fn, k) => {
+      const n = batches[k];
+      const t0 = process.hrtime.bigint();
+      for (let j = 0; j < perRound; j++) for (let i = 0; i < n; i++) fn();
+      best[k] = Math.min(best[k], Number(process.hrtime.bigint() - t0) / (n * perRound));
+    });
   }
   return best;
 }
 
 const REPEAT = 1000;
 
-function userspace(w: Workload, engine: 'interpreter' | 'jit' | 'jit-verified'): { ns: number; nsRepeat?: number; result: bigint } {
+interface PreparedRun {
+  /** One run, entered from JavaScript. */
+  run: () => unknown;
+  /** REPEAT runs looped inside wasm (the JIT only). */
+  repeat?: () => unknown;
+  result: bigint;
+  dispose(): void;
+}
+
+function userspace(w: Workload, engine: 'interpreter' | 'jit' | 'jit-verified'): PreparedRun {
   const memory = new VmMemory();
   const maps = new VmMaps(memory);
   for (const m of w.maps ?? []) maps.create({ name: m.name, kind: 'array', keySize: 4, valueSize: m.valueSize, maxEntries: m.entries });
@@ -69,40 +87,36 @@ function userspace(w: Workload, engine: 'interpreter' | 'jit' | 'jit-verified'):
   const ctx = memory.map(24, 'ctx', false, 'xdp_md');
   memory.write(ctx, xdpContext(packet.start, w.packet.length));
   const options = { memory, helpers: registerMapHelpers(defaultHelpers(), maps), resolvePseudo: maps.resolvePseudo };
-  let e: ExecutionEngine;
-  let run: () => unknown;
-  let repeat: (() => unknown) | undefined;
-  let result: bigint;
-  if (engine !== 'interpreter') {
-    let provenSafe: ((pc: number) => boolean) | undefined;
-    if (engine === 'jit-verified') {
+  const dispose = (e?: ExecutionEngine): void => { e?.dispose(); maps.close(); };
+  if (engine === 'interpreter') {
+    const interp = new Interpreter(program, options);
+    return { run: () => interp.run(ctx), result: interp.run(ctx), dispose: () => dispose(interp) };
+  }
+  let provenSafe: ((pc: number) => boolean) | undefined;
+  if (engine === 'jit-verified') {
+    try {
       const proofs = verify(program, { context: XDP_CONTEXT, maps: maps.info }).safeAccesses;
       provenSafe = (pc) => proofs.has(pc);
+    } catch (e) {
+      dispose();
+      throw e;
     }
-    // Verified programs never read stack bytes they did not write: no zeroing per run.
-    const jit = new JitProgram(program, { ...options, provenSafe, zeroStack: engine !== 'jit-verified' });
-    e = jit;
-    result = jit.runWith(ctx.start, 0, [packet, ctx], ctx);
-    // The lean entry (what ust and the packet filters use): windows fixed once, r0's low 32 bits
-    // returned as a Number, as the kernel's XDP returns a u32.
-    jit.prepare([packet, ctx], ctx);
-    run = () => jit.runPrepared(ctx.start, 0);
-    const single = jit.runPrepared(ctx.start, 0);
-    // (A map-writing workload returns another r0 on each run.)
-    if (!w.maps && jit.repeatPrepared(ctx.start, 0, REPEAT) !== single) throw new Error(`${w.name}: repeat returns another r0`);
-    repeat = () => jit.repeatPrepared(ctx.start, 0, REPEAT);
-  } else {
-    const interp = new Interpreter(program, options);
-    e = interp;
-    run = () => interp.run(ctx);
-    result = interp.run(ctx);
   }
-  try {
-    return { ns: nsPerRun(run), nsRepeat: repeat && nsPerRun(repeat) / REPEAT, result };
-  } finally {
-    e.dispose();
-    maps.close();
-  }
+  // Verified programs never read stack bytes they did not write: no zeroing per run.
+  const jit = new JitProgram(program, { ...options, provenSafe, zeroStack: engine !== 'jit-verified' });
+  const result = jit.runWith(ctx.start, 0, [packet, ctx], ctx);
+  // The lean entry (what ust and the packet filters use): windows fixed once, r0's low 32 bits
+  // returned as a Number, as the kernel's XDP returns a u32.
+  jit.prepare([packet, ctx], ctx);
+  const single = jit.runPrepared(ctx.start, 0);
+  // (A map-writing workload returns another r0 on each run.)
+  if (!w.maps && jit.repeatPrepared(ctx.start, 0, REPEAT) !== single) throw new Error(`${w.name}: repeat returns another r0`);
+  return {
+    run: () => jit.runPrepared(ctx.start, 0),
+    repeat: () => jit.repeatPrepared(ctx.start, 0, REPEAT),
+    result,
+    dispose: () => dispose(jit),
+  };
 }
 
 function kernel(w: Workload): number | undefined {
@@ -126,18 +140,51 @@ function kernel(w: Workload): number | undefined {
 
 export function measureEngines(): EngineFigures[] {
   return workloads().map((w) => {
-    const interp = userspace(w, 'interpreter');
-    const jit = userspace(w, 'jit');
-    if (interp.result !== jit.result) throw new Error(`${w.name}: interpreter returns ${interp.result}, jit ${jit.result}`);
-    let jitVerified: number | undefined;
-    let jitVerifiedRepeat: number | undefined;
+    const prepared: PreparedRun[] = [];
     try {
-      ({ ns: jitVerified, nsRepeat: jitVerifiedRepeat } = userspace(w, 'jit-verified'));
-    } catch (e) {
-      if (!(e instanceof VerifierError)) throw e;
+      const interp = userspace(w, 'interpreter');
+      prepared.push(interp);
+      const jit = userspace(w, 'jit');
+      prepared.push(jit);
+      if (interp.result !== jit.result) throw new Error(`${w.name}: interpreter returns ${interp.result}, jit ${jit.result}`);
+      let verified: PreparedRun | undefined;
+      try {
+        verified = userspace(w, 'jit-verified');
+        prepared.push(verified);
+      } catch (e) {
+        if (!(e instanceof VerifierError)) throw e;
+      }
+      const fns = [interp.run, jit.run, ...(verified ? [verified.run, verified.repeat!] : [])];
+      const [nsInterp, nsJit, nsVerified, nsRepeat] = nsPerRunInterleaved(fns);
+      return {
+        workload: w.name, interpreter: nsInterp, jit: nsJit, jitVerified: nsVerified,
+        jitVerifiedRepeat: nsRepeat === undefined ? undefined : nsRepeat / REPEAT,
+        kernel: kernel(w), result: jit.result,
+      };
+    } finally {
+      for (const p of prepared) p.dispose();
     }
-    return { workload: w.name, interpreter: interp.ns, jit: jit.ns, jitVerified, jitVerifiedRepeat, kernel: kernel(w), result: jit.result };
   });
+}
+
+/**
+ * What one bpf_ktime_get_ns costs the JIT: a program of 64 reads, looped inside wasm, against the
+ * same program without them. Node's cheapest clock (process.hrtime) plus the wasm-to-JS call: the
+ * floor under any program that reads the clock, such as the helper-heavy workload (4 reads a run).
+ */
+export function clockReadNs(): number {
+  const time = (reads: number): number => {
+    const b = new ProgramBuilder().mov64(R6, 0);
+    for (let i = 0; i < reads; i++) b.call(Helper.ktime_get_ns).alu64('xor', R6, R0);
+    const jit = new JitProgram(b.mov64(R0, 0).exit().build(), { memory: new VmMemory(), helpers: defaultHelpers() });
+    try {
+      jit.prepare([]);
+      return nsPerRunInterleaved([() => jit.repeatPrepared(0, 0, 100)])[0] / 100;
+    } finally {
+      jit.dispose();
+    }
+  };
+  return (time(64) - time(0)) / 64;
 }
 
 export function printEngines(rows: EngineFigures[]): void {
@@ -150,6 +197,7 @@ export function printEngines(rows: EngineFigures[]): void {
   }
   console.log('(jit+p,repeat: runs looped inside wasm, as BPF_PROG_TEST_RUN repeat loops the kernel\'s JIT without a system call per run;');
   console.log(' targets: interpreter/jit >= 10x, jit/kernel <= 2.5x)');
+  console.log(`one ktime_get_ns read from the JIT: ${clockReadNs().toFixed(1)} ns (Node's process.hrtime and the call out of wasm; helper heavy reads it 4 times a run)`);
 }
 
 if (process.argv[1]?.endsWith('vm-engines.js')) printEngines(measureEngines());
