@@ -197,7 +197,7 @@ export function printEngines(rows: EngineFigures[]): void {
   }
   console.log('(jit+p,repeat: runs looped inside wasm, as BPF_PROG_TEST_RUN repeat loops the kernel\'s JIT without a system call per run;');
   console.log(' targets: interpreter/jit >= 10x, jit/kernel <= 2.5x)');
-  console.log(`one ktime_get_ns read from the JIT: ${clockReadNs().toFixed(1)} ns (Node's process.hrtime and the call out of wasm; helper heavy reads it 4 times a run)`);
+  console.log(`one ktime_get_ns read from the JIT: ${clockReadNs().toFixed(1)} ns (process.hrtime.bigint and the call out of wasm: the floor under helper heavy, which reads it 4 times a run)`);
 }
 
 if (process.argv[1]?.endsWith('vm-engines.js')) printEngines(measureEngines());

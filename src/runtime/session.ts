@@ -92,7 +92,7 @@ export class Session {
     for (const spec of this.script.mapSpecs) this.maps.set(spec.name, BpfMap.create(spec));
     this.ctx.symbols = new StackSymbolizer(this.maps.get(STACK_MAP), () => this.options.pid ?? this.child?.pid, this.options.demangle !== false);
     const start = new Uint8Array(8);
-    new DataView(start.buffer).setBigUint64(0, process.hrtime.bigint() === 0n ? 0n : monotonicNs(), true);
+    new DataView(start.buffer).setBigUint64(0, monotonicNs(), true);
     this.maps.get(GLOBALS_MAP)?.update(new Uint8Array(4), start);
     for (const compiled of this.script.programs) {
       if (!this.options.dryRun) checkAttachable(compiled.instance);

@@ -81,11 +81,11 @@ export interface CompileOptions {
    */
   fastHelper?: (id: number) => boolean;
   /**
-   * Whether a helper's 32-bit variant is a clock: it reads no argument and no VM memory and
-   * cannot fail, so it is imported bare (`p<id>`: () -> f64) and called with no wrapper and no
-   * argument test. In a program that reads the clock in a loop, the wrapper was a fifth of a read.
+   * Whether a helper is a function of nothing that reads no VM memory and cannot fail (a clock):
+   * it is imported as it is (`b<id>`: () -> i64) and called with no wrapper and no argument test.
+   * In a program that reads the clock in a loop, the wrapper cost a fifth of each read.
    */
-  pureHelper?: (id: number) => boolean;
+  bareHelper?: (id: number) => boolean;
   /** Helpers simple enough to compute in wasm: 'zero' returns 0, 'prandom' a xorshift32 number. */
   inlineHelper?: (id: number) => 'zero' | 'prandom' | undefined;
   /**
@@ -114,7 +114,7 @@ export interface CompiledModule {
   helpers: number[];
   /** Helper ids called through their 32-bit variant (import `f<id>`). */
   fastHelpers: number[];
-  pureHelpers: number[];
+  bareHelpers: number[];
   /** True when the program uses callx (dynamic helper calls). */
   usesCallx: boolean;
   /** Why each statically-known trap site traps (INVALID, JUMP_OUT, UNKNOWN_HELPER). */
@@ -169,10 +169,10 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const helperIds = [...new Set(program.filter((x) => x.code === (Class.JMP | JmpOp.CALL) && x.src === CallSrc.HELPER && hasHelper(x.imm)).map((x) => x.imm))];
   const helperFn = new Map<number, number>();
   for (const id of helperIds) helperFn.set(id, mod.importFunc('env', `h${id}`, [I32, I64, I64, I64, I64, I64], [I64]));
-  const pureIds = helperIds.filter((id) => options.fastHelper?.(id) && options.pureHelper?.(id));
-  const pureFn = new Map<number, number>();
-  for (const id of pureIds) pureFn.set(id, mod.importFunc('env', `p${id}`, [], [F64]));
-  const fastIds = helperIds.filter((id) => options.fastHelper?.(id) && !pureFn.has(id));
+  const bareIds = helperIds.filter((id) => options.bareHelper?.(id));
+  const bareFn = new Map<number, number>();
+  for (const id of bareIds) bareFn.set(id, mod.importFunc('env', `b${id}`, [], [I64]));
+  const fastIds = helperIds.filter((id) => options.fastHelper?.(id) && !bareFn.has(id));
   const fastFn = new Map<number, number>();
   for (const id of fastIds) fastFn.set(id, mod.importFunc('env', `f${id}`, [I32, I32, I32, I32, I32, I32], [F64]));
   const usesCallx = program.some((x) => x.code === (Class.JMP | JmpOp.CALL | Source.X));
@@ -196,7 +196,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   starts.forEach((start, fi) => {
     const end = fi + 1 < starts.length ? starts[fi + 1] : totalSlots;
     const body = compileFunction(program, pcs, indexOfPc, start, end, {
-      options, trapFn, checkFn, helperFn, fastFn, pureFn, callxFn, funcIndex, g, traps,
+      options, trapFn, checkFn, helperFn, fastFn, bareFn, callxFn, funcIndex, g, traps,
     });
     mod.defineFunc(funcIndex.get(start)!, LOCALS, body);
   });
@@ -263,7 +263,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     .i64(BigInt(options.stack.start + options.stack.size)).call(funcIndex.get(0)!);
   mod.defineFunc(entry, [], e);
 
-  return { bytes: mod.finish(), helpers: helperIds, fastHelpers: fastIds, pureHelpers: pureIds, usesCallx, traps };
+  return { bytes: mod.finish(), helpers: helperIds, fastHelpers: fastIds, bareHelpers: bareIds, usesCallx, traps };
 }
 
 const VALID_ATOMIC = new Set<number>([
@@ -280,7 +280,7 @@ interface Context {
   checkFn: number;
   helperFn: Map<number, number>;
   fastFn: Map<number, number>;
-  pureFn: Map<number, number>;
+  bareFn: Map<number, number>;
   callxFn: number;
   funcIndex: Map<number, number>;
   g: Record<GlobalName, number>;
@@ -827,8 +827,8 @@ function compileFunction(
         c.gget(x).op(Op.i64_extend_i32_u); set(0);
         return;
       }
-      const pure = cx.pureFn.get(insn.imm);
-      if (pure !== undefined) { c.call(pure).op(Op.i64_trunc_f64_s); set(0); return; }
+      const bare = cx.bareFn.get(insn.imm);
+      if (bare !== undefined) { c.call(bare); set(0); return; }
       const fast = cx.fastFn.get(insn.imm);
       if (fast !== undefined) {
         // All five arguments below 2^32: the 32-bit variant (no BigInt), else the general one.

@@ -113,7 +113,7 @@ export class JitProgram implements ExecutionEngine {
       resolvePseudo: options.resolvePseudo,
       hasHelper: (id) => this.helpers.has(id),
       fastHelper: (id) => this.helpers.get(id)?.fast !== undefined,
-      pureHelper: (id) => this.helpers.get(id)?.pure === true,
+      bareHelper: (id) => this.helpers.get(id)?.bare !== undefined,
       inlineHelper: (id) => this.helpers.get(id)?.inline,
       arrayMap: (handle) => this.helpers.get(Helper.map_lookup_elem)?.arrayMap?.(handle),
       zeroStack: options.zeroStack,
@@ -136,7 +136,7 @@ export class JitProgram implements ExecutionEngine {
     };
     for (const id of compiled.helpers) env[`h${id}`] = this.helperImport(id);
     for (const id of compiled.fastHelpers) env[`f${id}`] = this.fastHelperImport(id);
-    for (const id of compiled.pureHelpers) env[`p${id}`] = this.helpers.get(id)!.fast!;
+    for (const id of compiled.bareHelpers) env[`b${id}`] = this.helpers.get(id)!.bare!;
     if (compiled.usesCallx) {
       env.callx = (pc: number, target: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
         const id = BigInt.asUintN(64, target);
