@@ -4,7 +4,7 @@
 import * as ast from '../lang/ast.js';
 import { SourceError } from '../diagnostics.js';
 import type { Instruction } from '../isa/instruction.js';
-import { expandAttachPoint, ProbeInstance } from '../probes/index.js';
+import { expandAttachPoint, ExpandOptions, ProbeInstance } from '../probes/index.js';
 import { emitFunction } from './emit.js';
 import { ProgramBuilder } from '../isa/builder.js';
 import { slotOffsets } from '../isa/instruction.js';
@@ -28,6 +28,8 @@ export interface CompileOptions {
   pid?: number;
   /** The script's file name for error messages ("stdin" for -e). */
   file?: string;
+  /** In-process tracepoints' fields, for ust probes (src/ust; see ExpandOptions.ust). */
+  ust?: ExpandOptions['ust'];
 }
 
 export interface CompiledProgram {
@@ -88,7 +90,7 @@ function compileProgram(program: ast.Program, options: CompileOptions): Compiled
     for (const ap of probe.attachPoints) {
       let instances: ProbeInstance[];
       try {
-        instances = expandAttachPoint(ap.provider, ap.parts, ap.raw, { pid: options.pid });
+        instances = expandAttachPoint(ap.provider, ap.parts, ap.raw, { pid: options.pid, ust: options.ust });
       } catch (e) {
         if (e instanceof CompileError) throw e;
         const err = new CompileError((e as Error).message.replace(`${ap.raw}: `, ''), ap.span);

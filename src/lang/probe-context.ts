@@ -17,7 +17,9 @@ export type ProviderName =
   | 'begin' | 'end' | 'test' | 'bench' | 'self'
   | 'interval' | 'profile' | 'software' | 'hardware' | 'watchpoint'
   | 'tracepoint' | 'rawtracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'usdt'
-  | 'fentry' | 'fexit' | 'iter';
+  | 'fentry' | 'fexit' | 'iter'
+  /** bpfkit's own: in-process tracepoints of a Node.js application (src/ust). */
+  | 'ust';
 
 const ALIASES: Record<string, ProviderName> = {
   BEGIN: 'begin', begin: 'begin', END: 'end', end: 'end', test: 'test', bench: 'bench', self: 'self',
@@ -27,7 +29,7 @@ const ALIASES: Record<string, ProviderName> = {
   kprobe: 'kprobe', k: 'kprobe', kretprobe: 'kretprobe', kr: 'kretprobe',
   uprobe: 'uprobe', u: 'uprobe', uretprobe: 'uretprobe', ur: 'uretprobe', usdt: 'usdt', U: 'usdt',
   fentry: 'fentry', f: 'fentry', kfunc: 'fentry', fexit: 'fexit', fr: 'fexit', kretfunc: 'fexit',
-  iter: 'iter', it: 'iter',
+  iter: 'iter', it: 'iter', ust: 'ust',
 };
 
 /** The canonical provider for a name as written, or undefined if unknown. */

@@ -6,6 +6,7 @@ import { ExpandOptions, ProbeInstance, ProbeProvider } from './provider.js';
 import { tracepointProvider } from './tracepoint.js';
 import { uprobeProvider, uretprobeProvider } from './uprobe.js';
 import { usdtProvider } from './usdt.js';
+import { ustProvider } from './ust.js';
 import { hardwareProvider, profileProvider, softwareProvider } from './perf-event.js';
 import { rawTracepointProvider } from './raw-tracepoint.js';
 import { fentryProvider, fexitProvider, kprobeProvider, kretprobeProvider } from './kernel-function.js';
@@ -13,7 +14,7 @@ import { fentryProvider, fexitProvider, kprobeProvider, kretprobeProvider } from
 export const PROVIDERS: readonly ProbeProvider[] = [
   beginProvider, endProvider, tracepointProvider, intervalProvider,
   uprobeProvider, uretprobeProvider, usdtProvider, profileProvider, softwareProvider, hardwareProvider,
-  rawTracepointProvider, kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider,
+  rawTracepointProvider, kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider, ustProvider,
 ];
 
 export function providerFor(name: string): ProbeProvider | undefined {

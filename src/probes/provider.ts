@@ -19,7 +19,9 @@ export type AttachSpec =
   | { kind: 'rawtracepoint'; tracepoint: string }
   /** kprobe/kretprobe (through the kprobe PMU) and fentry/fexit (BPF trampolines). */
   | { kind: 'kprobe'; func: string; offset: number; retprobe: boolean }
-  | { kind: 'fentry'; func: string; exit: boolean };
+  | { kind: 'fentry'; func: string; exit: boolean }
+  /** An in-process tracepoint of a Node.js application (src/ust): run in the userspace VM. */
+  | { kind: 'ust'; tracepoint: string };
 
 /** One concrete probe after wildcard expansion: compiled into one BPF program. */
 export interface ProbeInstance {
@@ -45,6 +47,11 @@ export interface ProbeInstance {
 /** Options that change how attach points expand (bpftrace's -p PID). */
 export interface ExpandOptions {
   pid?: number;
+  /**
+   * The fields of the in-process tracepoint `provider:event` (src/ust), or undefined if the
+   * application declared none. Absent outside an application: ust probes cannot expand there.
+   */
+  ust?: (name: string) => TracepointField[] | undefined;
 }
 
 export interface ProbeProvider {

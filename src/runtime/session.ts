@@ -8,18 +8,17 @@ import { Program, VerifierError } from '../kernel/programs.js';
 import { Closeable, closeAll } from '../kernel/cleanup.js';
 import { renderDiagnostic, UserError } from '../diagnostics.js';
 import type { CompiledProgram, CompiledScript } from '../ir/compile.js';
-import { GLOBALS_MAP, LOST_MAP, RINGBUF_MAP, ScriptMap, bpfMapName } from '../ir/maps.js';
-import { RecordField, RecordSpec } from '../ir/records.js';
-import { formatPrintf, parsePrintfFormat, FormatPart } from '../output/printf.js';
+import { GLOBALS_MAP, LOST_MAP, RINGBUF_MAP, bpfMapName } from '../ir/maps.js';
 import type * as StrftimeModule from '../output/strftime.js';
-import { attachedProbesText, exitText, lostEventsText, mapText, printValueText } from '../output/text.js';
+import { attachedProbesText } from '../output/text.js';
 import type * as JsonOutput from '../output/json.js';
-import type { MapDump, Value } from '../output/value.js';
+import type { MapDump } from '../output/value.js';
 import { attach, checkAttachable, loadAttributes } from './attach.js';
 import { StackSymbolizer } from './symbols/stack-symbolizer.js';
 import { STACK_MAP } from '../ir/stacks.js';
-import { cString, decodeValue, DecodeContext } from './decode.js';
+import { DecodeContext } from './decode.js';
 import { dumpMap } from './map-dump.js';
+import { RecordPrinter } from './record-printer.js';
 import { RingBufReader } from '../kernel/readers/ringbuf.js';
 
 /** Loaded by Session.run() when the output format is JSON / the script uses time(). */
@@ -76,15 +75,31 @@ export class Session {
   private attachments: Closeable[] = [];
   private ringbuf: RingBufReader | undefined;
   private ctx: DecodeContext;
-  private formats = new Map<number, FormatPart[]>();
+  private printer: RecordPrinter;
   private finished = false;
-  private exitCode = 0;
-  private accepting = true;
   private resolveDone: (() => void) | undefined;
   private child: ChildProcess | undefined;
 
   constructor(readonly script: CompiledScript, readonly options: SessionOptions) {
     this.ctx = { probeNames: script.probeNames };
+    this.printer = new RecordPrinter(script, {
+      dump: (m) => dumpMap(m, this.maps.get(bpfMapName(m.name))!, this.ctx),
+      reset: (m, how) => {
+        const map = this.maps.get(bpfMapName(m.name));
+        if (!map) return;
+        for (const key of [...map.keys()]) {
+          if (how === 'clear' || m.bucketed) map.delete(key);
+          else map.update(key, new Uint8Array(m.valueSize));
+        }
+      },
+    }, this.ctx, {
+      format: options.format,
+      write: options.write,
+      // Loaded by run() only when needed; read through getters so they are seen once loaded.
+      get json() { return jsonOutput; },
+      get strftime() { return strftimeModule; },
+      onExit: () => this.finish(),
+    });
   }
 
   /** Create maps and load programs (what --dry-run stops after). */
@@ -148,11 +163,11 @@ export class Session {
       // Stop events before END, so END sees final values and no more records arrive after it.
       for (const a of this.attachments.splice(0)) a.close();
       this.drain();
-      this.accepting = true;
+      this.printer.accepting = true;
       this.runOneShot('end', true);
       this.reportLost();
-      if (this.options.printMapsOnExit !== false) this.printMapsAtExit();
-      return this.exitCode;
+      if (this.options.printMapsOnExit !== false) this.printer.printMaps();
+      return this.printer.exitCode ?? 0;
     } finally {
       this.close();
     }
@@ -186,81 +201,7 @@ export class Session {
   private emit(text: string): void { this.options.write(text); }
 
   private onRecord(bytes: Uint8Array): void {
-    // After exit() bpftrace stops handling events; later records are dropped (until END runs).
-    if (!this.accepting) return;
-    const id = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
-    const spec = this.script.records[id];
-    if (!spec) return;
-    this.handle(id, spec, bytes);
-  }
-
-  private handle(id: number, spec: RecordSpec, bytes: Uint8Array): void {
-    const json = this.options.format === 'json';
-    switch (spec.kind) {
-      case 'printf': {
-        let parts = this.formats.get(id);
-        if (!parts) this.formats.set(id, (parts = parsePrintfFormat(spec.format)));
-        const args = spec.fields.map((f) => this.field(f, bytes));
-        const text = formatPrintf(parts, args);
-        this.emit(json ? jsonOutput.messageJson('printf', text) : text);
-        break;
-      }
-      case 'printValue': {
-        const v = this.field(spec.field, bytes);
-        this.emit(json ? jsonOutput.printValueJson(v) : printValueText(v));
-        break;
-      }
-      case 'print': {
-        const m = this.scriptMap(spec.map);
-        if (!m) break;
-        const dump = this.dump(m);
-        const opts = { top: spec.top ?? 0, div: BigInt(spec.div ?? 1) };
-        this.emit(json ? jsonOutput.mapJson(dump, opts) : mapText(dump, opts));
-        break;
-      }
-      case 'clear': case 'zero': {
-        const m = this.scriptMap(spec.map);
-        const map = m && this.maps.get(bpfMapName(m.name));
-        if (!m || !map) break;
-        for (const key of [...map.keys()]) {
-          if (spec.kind === 'clear' || m.bucketed) map.delete(key);
-          else map.update(key, new Uint8Array(m.valueSize));
-        }
-        break;
-      }
-      case 'time': {
-        const text = strftimeModule.strftime(spec.format, BigInt(Date.now()) * 1_000_000n);
-        this.emit(json ? jsonOutput.messageJson('time', text) : text);
-        break;
-      }
-      case 'join': {
-        const n = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(8, true));
-        const parts: string[] = [];
-        for (let i = 0; i < Math.min(n, spec.count); i++) parts.push(cString(bytes.subarray(16 + i * spec.argSize, 16 + (i + 1) * spec.argSize)));
-        const text = parts.join(spec.delimiter);
-        this.emit(json ? jsonOutput.messageJson('join', text) : text + '\n');
-        break;
-      }
-      case 'exit': this.accepting = false; this.exitCode = spec.code; this.finish(); break;
-    }
-  }
-
-  private field(f: RecordField, bytes: Uint8Array): Value {
-    if (f.format !== undefined) {
-      // The program read CLOCK_MONOTONIC (nsecs); shift it onto the wall clock.
-      const ns = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(f.offset, true);
-      const epochNs = BigInt(Date.now()) * 1_000_000n - (monotonicNs() - ns);
-      return { kind: 'timestamp', format: f.format, epochNs };
-    }
-    return decodeValue(f.type, bytes, f.offset, this.ctx, true);
-  }
-
-  private scriptMap(name: string): ScriptMap | undefined {
-    return this.script.maps.find((m) => m.name === name);
-  }
-
-  private dump(m: ScriptMap): MapDump {
-    return dumpMap(m, this.maps.get(bpfMapName(m.name))!, this.ctx);
+    this.printer.onRecord(bytes);
   }
 
   /** Records the ring buffer had no room for (bpftrace's "Lost N events"). */
@@ -269,17 +210,12 @@ export class Session {
     if (!m) return;
     const v = m.lookup(new Uint8Array(4));
     const n = v ? new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true) : 0n;
-    if (n > 0n) this.options.warn(this.options.format === 'json' ? jsonOutput.lostEventsJson(n) : lostEventsText(n));
+    this.printer.reportLost(n, this.options.warn);
   }
 
   /** Every @map's current contents (after load()). */
   dumpMaps(): MapDump[] {
-    return this.script.maps.map((m) => this.dump(m));
-  }
-
-  private printMapsAtExit(): void {
-    const dumps = this.script.maps.map((m) => this.dump(m)).filter((d) => d.entries.length > 0);
-    this.emit(this.options.format === 'json' ? jsonOutput.exitJson(dumps) : exitText(dumps));
+    return this.printer.dumpMaps();
   }
 
   close(): void {

@@ -1,0 +1,130 @@
+// What a script's ring-buffer records mean (printf, print, time, clear, zero, join, exit), and
+// printing the maps as bpftrace does at exit. Shared by the kernel session (runtime/session.ts)
+// and in-process scripts (ust/script.ts): both hand it records and a way to read their maps, so
+// the text and JSON they print are the same by construction.
+import type { CompiledScript } from '../ir/compile.js';
+import { ScriptMap } from '../ir/maps.js';
+import { RecordField, RecordSpec } from '../ir/records.js';
+import { formatPrintf, parsePrintfFormat, FormatPart } from '../output/printf.js';
+import type * as StrftimeModule from '../output/strftime.js';
+import { exitText, lostEventsText, mapText, printValueText } from '../output/text.js';
+import type * as JsonOutput from '../output/json.js';
+import type { MapDump, Value } from '../output/value.js';
+import { cString, decodeValue, DecodeContext } from './decode.js';
+
+/** A script's maps as the printer needs them: where they live (kernel or VM) is not its business. */
+export interface ScriptMapStore {
+  dump(m: ScriptMap): MapDump;
+  /** clear(): delete every entry; zero(): keep the keys, zero the values (bucketed maps: delete). */
+  reset(m: ScriptMap, how: 'clear' | 'zero'): void;
+}
+
+export interface PrinterOptions {
+  format: 'text' | 'json';
+  write: (text: string) => void;
+  /** Loaded by the caller when the output is JSON (every module costs the CLI start-up time). */
+  json?: typeof JsonOutput;
+  /** Loaded by the caller when the script uses time(). */
+  strftime?: typeof StrftimeModule;
+  /** Called when a record says exit(). */
+  onExit?: () => void;
+}
+
+export class RecordPrinter {
+  private formats = new Map<number, FormatPart[]>();
+  /** False after exit(): bpftrace stops handling events then (END's records are let through). */
+  accepting = true;
+  /** exit()'s code, once a record asked for it. */
+  exitCode: number | undefined;
+
+  constructor(private readonly script: CompiledScript, private readonly maps: ScriptMapStore, readonly ctx: DecodeContext, private readonly options: PrinterOptions) {}
+
+  private get json(): typeof JsonOutput | undefined {
+    return this.options.format === 'json' ? this.options.json : undefined;
+  }
+
+  emit(text: string): void { this.options.write(text); }
+
+  /** One ring-buffer record: the u64 record id, then the record's fields. */
+  onRecord(bytes: Uint8Array): void {
+    if (!this.accepting) return;
+    const id = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
+    const spec = this.script.records[id];
+    if (spec) this.handle(id, spec, bytes);
+  }
+
+  private handle(id: number, spec: RecordSpec, bytes: Uint8Array): void {
+    const json = this.json;
+    switch (spec.kind) {
+      case 'printf': {
+        let parts = this.formats.get(id);
+        if (!parts) this.formats.set(id, (parts = parsePrintfFormat(spec.format)));
+        const text = formatPrintf(parts, spec.fields.map((f) => this.field(f, bytes)));
+        this.emit(json ? json.messageJson('printf', text) : text);
+        break;
+      }
+      case 'printValue': {
+        const v = this.field(spec.field, bytes);
+        this.emit(json ? json.printValueJson(v) : printValueText(v));
+        break;
+      }
+      case 'print': {
+        const m = this.scriptMap(spec.map);
+        if (!m) break;
+        const dump = this.maps.dump(m);
+        const opts = { top: spec.top ?? 0, div: BigInt(spec.div ?? 1) };
+        this.emit(json ? json.mapJson(dump, opts) : mapText(dump, opts));
+        break;
+      }
+      case 'clear': case 'zero': {
+        const m = this.scriptMap(spec.map);
+        if (m) this.maps.reset(m, spec.kind);
+        break;
+      }
+      case 'time': {
+        const text = this.options.strftime!.strftime(spec.format, BigInt(Date.now()) * 1_000_000n);
+        this.emit(json ? json.messageJson('time', text) : text);
+        break;
+      }
+      case 'join': {
+        const n = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(8, true));
+        const parts: string[] = [];
+        for (let i = 0; i < Math.min(n, spec.count); i++) parts.push(cString(bytes.subarray(16 + i * spec.argSize, 16 + (i + 1) * spec.argSize)));
+        const text = parts.join(spec.delimiter);
+        this.emit(json ? json.messageJson('join', text) : text + '\n');
+        break;
+      }
+      case 'exit': this.accepting = false; this.exitCode = spec.code; this.options.onExit?.(); break;
+    }
+  }
+
+  private field(f: RecordField, bytes: Uint8Array): Value {
+    if (f.format !== undefined) {
+      // The program read CLOCK_MONOTONIC (nsecs); shift it onto the wall clock.
+      const ns = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(f.offset, true);
+      const epochNs = BigInt(Date.now()) * 1_000_000n - (process.hrtime.bigint() - ns);
+      return { kind: 'timestamp', format: f.format, epochNs };
+    }
+    return decodeValue(f.type, bytes, f.offset, this.ctx, true);
+  }
+
+  private scriptMap(name: string): ScriptMap | undefined {
+    return this.script.maps.find((m) => m.name === name);
+  }
+
+  /** Every @map's current contents. */
+  dumpMaps(): MapDump[] {
+    return this.script.maps.map((m) => this.maps.dump(m));
+  }
+
+  /** The maps that hold anything, as bpftrace prints them at exit. */
+  printMaps(): void {
+    const dumps = this.dumpMaps().filter((d) => d.entries.length > 0);
+    this.emit(this.json ? this.json.exitJson(dumps) : exitText(dumps));
+  }
+
+  /** bpftrace's "Lost N events" (to `warn`, as bpftrace writes it to stderr). */
+  reportLost(n: bigint, warn: (text: string) => void): void {
+    if (n > 0n) warn(this.json ? this.json.lostEventsJson(n) : lostEventsText(n));
+  }
+}
