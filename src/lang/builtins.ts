@@ -468,7 +468,7 @@ export function builtinType(name: string, contexts: ProbeContext[], error: (m: s
     }
     case 'args': {
       for (const c of contexts) {
-        if (!['tracepoint', 'rawtracepoint', 'fentry', 'fexit', 'uprobe'].includes(c.provider)) {
+        if (!['tracepoint', 'rawtracepoint', 'fentry', 'fexit', 'uprobe', 'ust'].includes(c.provider)) {
           error(`The args builtin can only be used with tracepoint, rawtracepoint, fentry, fexit and uprobe probes (${probeTypeName(c.provider)} used here)`);
         }
       }

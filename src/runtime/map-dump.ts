@@ -14,7 +14,10 @@ export function decodeKey(m: ScriptMap, key: Uint8Array, ctx: DecodeContext): Va
   return m.keyTypes.map((t, i) => decodeValue(t, key, m.keyOffsets[i], ctx));
 }
 
-export function dumpMap(m: ScriptMap, map: BpfMap, ctx: DecodeContext): MapDump {
+/** What dumpMap reads: a kernel BpfMap, or a VM map (one value per key, as one CPU). */
+export type MapEntries = Pick<BpfMap, 'lookupAll' | 'splitPerCpu'>;
+
+export function dumpMap(m: ScriptMap, map: MapEntries, ctx: DecodeContext): MapDump {
   const entries: MapEntry[] = [];
   const raw = map.lookupAll();
   if (m.kind === 'value') {

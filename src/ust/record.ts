@@ -15,8 +15,10 @@ export const fieldString = (v: unknown): string => (typeof v === 'string' ? v : 
 /**
  * A function that writes `fields` of an event object into `region`. `stringBytes` limits how
  * many bytes of a string are copied (the filter never looks further); the length is always true.
+ * `zeroFill`: the bytes after a string are zeroed, so the string is also a NUL-terminated char
+ * array, as bpftrace programs read tracepoint strings (and copy them whole into map keys).
  */
-export function recordWriter(memory: VmMemory, region: Region, fields: readonly FieldLayout[], stringBytes?: ReadonlyMap<string, number>): Writer {
+export function recordWriter(memory: VmMemory, region: Region, fields: readonly FieldLayout[], stringBytes?: ReadonlyMap<string, number>, zeroFill = false): Writer {
   // Views are cached: fetching them through VmMemory on every event costs more than the write.
   // Growing the memory detaches the old buffer (byteLength drops to 0): then fetch again.
   let bytes = memory.bytes;
@@ -60,6 +62,7 @@ export function recordWriter(memory: VmMemory, region: Region, fields: readonly 
             n = full.length;
             bytes.set(full.subarray(0, cap), data);
           }
+          if (zeroFill && n < cap) bytes.fill(0, data + n, data + cap);
           view.setUint32(at, n, true);
         };
       }

@@ -24,6 +24,7 @@ import { JitProgram } from '../vm/jit/jit.js';
 import { compileToJs } from '../vm/jsjit/compile.js';
 import { recordWriter } from './record.js';
 import { recordAccess } from './record-access.js';
+import { attachScript, ScriptOptions, UstScript } from './script.js';
 
 /** What attachFilter may be asked for: 'jit' picks the fastest JIT that can run the program. */
 export type EngineKind = 'jit' | 'js' | 'wasm' | 'interpreter';
@@ -58,10 +59,37 @@ export class Tracepoint<E extends Record<string, unknown> = Record<string, unkno
   private engine: { dispose(): void } | undefined;
   private attached: AttachedFilter | undefined;
   private readonly listeners: Listener<E>[] = [];
+  /** True when a script's probe is attached: emit() runs them before the filter. */
+  private probed = false;
+  private probes: ((event: E) => void)[] = [];
 
   constructor(readonly name: string, readonly schema: Schema, options: { stringCapacity?: number } = {}) {
     if (!/^[A-Za-z_][\w]*:[A-Za-z_][\w]*$/.test(name)) throw new RangeError(`tracepoint name '${name}' must be provider:event`);
     this.layout = layoutRecord(schema, options.stringCapacity);
+    declared.set(name, this as unknown as Tracepoint);
+  }
+
+  /**
+   * Run `probe` on every emitted event, whatever the filter says (a script's probe sees every
+   * hit, as a bpftrace probe sees every hit of a kernel tracepoint). Returns its remover. Used by
+   * ust scripts (script.ts); attachScript() is the way in.
+   */
+  addProbe(probe: (event: E) => void): () => void {
+    this.probes = [...this.probes, probe];
+    this.probed = true;
+    return () => {
+      this.probes = this.probes.filter((p) => p !== probe);
+      this.probed = this.probes.length > 0;
+    };
+  }
+
+  /**
+   * Attach a bpftrace program to this tracepoint: a whole program (ust:PROVIDER:EVENT probes,
+   * BEGIN, END), or just a probe body, `/predicate/ { ... }` or `{ ... }`, for this tracepoint.
+   */
+  attachScript(source: string, options: ScriptOptions = {}): UstScript {
+    const body = /^\s*[/{]/.test(source);
+    return attachScript(body ? `ust:${this.name} ${source}` : source, options);
   }
 
   /** Compile, verify and load `filter`; replaces any filter attached before. Throws FilterError / VerifierError. */
@@ -148,12 +176,17 @@ export class Tracepoint<E extends Record<string, unknown> = Record<string, unkno
 
   /** Offer an event: returns whether it passed the filter (true with none), and if so hands it to the listeners. */
   emit(event: E): boolean {
+    if (this.probed) { const ps = this.probes; for (let i = 0; i < ps.length; i++) ps[i](event); }
     if (this.filtered && !this.test!(event)) return false;
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) ls[i](event);
     return true;
   }
 }
+
+/** Tracepoints by name, for scripts' ust:PROVIDER:EVENT probes (the latest declaration of a name). */
+const declared = new Map<string, Tracepoint>();
+export const declaredTracepoint = (name: string): Tracepoint | undefined => declared.get(name);
 
 /** Define a tracepoint `provider:event` with its fields. */
 export function tracepoint<E extends Record<string, unknown> = Record<string, unknown>>(name: string, schema: Schema, options: { stringCapacity?: number } = {}): Tracepoint<E> {

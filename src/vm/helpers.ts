@@ -4,6 +4,7 @@
 // `ctx.memory` before use. The calling convention is the same for the interpreter and the JIT
 // (WebAssembly i64 <-> bigint), so a helper is written once. Other areas register more (maps,
 // ring buffers, probes) with `registry.register(...)`.
+import { readFileSync } from 'node:fs';
 import { Helper, HelperName } from '../isa/helpers.js';
 import { Region, VmMemory } from './memory.js';
 
@@ -109,6 +110,17 @@ function helperNameOf(id: number): string | undefined {
 // the global performance.now() ~90. A program that reads the clock in a loop is bound by it.
 const monotonicNs: () => bigint = process.hrtime.bigint;
 
+let comm: Uint8Array | undefined;
+/** This process's comm, as the kernel keeps it (/proc/self/comm: at most 15 bytes). */
+function processComm(): Uint8Array {
+  if (!comm) {
+    let name: string;
+    try { name = readFileSync('/proc/self/comm', 'latin1').replace(/\n$/, ''); } catch { name = process.title; }
+    comm = Buffer.from(name, 'latin1').subarray(0, 15);
+  }
+  return comm;
+}
+
 /** Read a NUL-terminated string of at most `max` bytes at `addr` (checked). */
 export function readCString(memory: VmMemory, addr: bigint, max: number): string {
   const a = Number(addr);
@@ -155,6 +167,16 @@ export function defaultHelpers(): HelperRegistry {
   r.register('get_smp_processor_id', () => 0n, undefined, { fast: () => 0, inline: 'zero' });
   r.register('get_numa_node_id', () => 0n, undefined, { fast: () => 0, inline: 'zero' });
   r.register('get_current_pid_tgid', () => (BigInt(process.pid) << 32n) | BigInt(process.pid));
+  r.register('get_current_comm', (ctx, buf, size) => {
+    // The kernel's: the task's comm (at most 15 bytes), NUL-padded to `size`.
+    const n = Number(size);
+    const at = Number(buf);
+    ctx.memory.check(at, n, true);
+    const bytes = ctx.memory.bytes;
+    bytes.fill(0, at, at + n);
+    bytes.set(processComm().subarray(0, Math.max(0, n - 1)), at);
+    return 0n;
+  });
   r.register('get_current_uid_gid', () => {
     const uid = BigInt(process.getuid?.() ?? 0);
     const gid = BigInt(process.getgid?.() ?? 0);
