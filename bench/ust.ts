@@ -2,10 +2,12 @@
 // interpreter, on the WebAssembly JIT (record copied into wasm memory), on the JavaScript JIT
 // (the default: reads the event in place), and the predicate hand-written in TypeScript: called
 // bare, and attached to a tracepoint in place of the filter (attachPredicate), which is the
-// like-for-like baseline: the same emit() around a different filter.
+// like-for-like baseline: the same emit() around a different filter. Then a bpftrace program
+// (attachScript) counting failing requests by path, on both engines, against the same count kept
+// by a hand-written listener.
 // Prints figures only (no assertions on time). Usage: node dist/bench/ust.js [--events N]
 import { parseArgs } from 'node:util';
-import { tracepoint } from '../src/ust/index.js';
+import { attachScript, tracepoint } from '../src/ust/index.js';
 
 type Http = { status: number; path: string; latency_us: bigint };
 const FILTER = 'status >= 500 && path == "/api/*"';
@@ -72,3 +74,27 @@ for (const r of rows) console.log(`  ${r.name.padEnd(26)} ${r.ns.toFixed(1).padS
 const x = (a: number, b: number): string => `${(rows[a].ns / rows[b].ns).toFixed(2)}x`;
 console.log(`  JIT / hand-written as the filter: ${x(3, 5)} (target <= 1.5x); JIT / bare hand-written: ${x(3, 4)}`);
 console.log(`  WebAssembly JIT / hand-written as the filter: ${x(2, 5)}; interpreter / JIT: ${x(1, 3)}`);
+
+// A bpftrace program per event: the predicate, a map key from a string, a per-CPU count.
+const SCRIPT = '/args.status >= 500/ { @errors[args.path] = count(); }';
+const scripted = (name: string, engine: 'jit' | 'interpreter') => {
+  const tp = tracepoint<Http>(name, { status: 'u32', path: 'string', latency_us: 'u64' });
+  const script = attachScript(`ust:${name} ${SCRIPT}`, { engine, write: () => {} });
+  return { tp, script };
+};
+const sInterp = scripted('bench:script_interp', 'interpreter');
+const sJit = scripted('bench:script_jit', 'jit');
+const listened = tracepoint<Http>('bench:listener', { status: 'u32', path: 'string', latency_us: 'u64' });
+const counts = new Map<string, number>();
+listened.on((e) => { if (e.status >= 500) counts.set(e.path, (counts.get(e.path) ?? 0) + 1); });
+const scriptRows = [
+  row('script, interpreter', (e) => sInterp.tp.emit(e)),
+  row('script, WebAssembly JIT', (e) => sJit.tp.emit(e)),
+  row('hand-written listener', (e) => listened.emit(e)),
+];
+measureAll(scriptRows);
+console.log(`bench:ust  script: ${SCRIPT}`);
+for (const r of scriptRows) console.log(`  ${r.name.padEnd(26)} ${r.ns.toFixed(1).padStart(8)} ns/event`);
+console.log(`  JIT / hand-written listener: ${(scriptRows[1].ns / scriptRows[2].ns).toFixed(2)}x; interpreter / JIT: ${(scriptRows[0].ns / scriptRows[1].ns).toFixed(2)}x`);
+sInterp.script.stop();
+sJit.script.stop();

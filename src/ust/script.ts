@@ -15,6 +15,7 @@
 // ust, BEGIN and END probes run here; kernel probes belong to the bpfkit command.
 import { UserError, renderDiagnostic } from '../diagnostics.js';
 import { parse } from '../lang/parser.js';
+import * as ast from '../lang/ast.js';
 import { analyse } from '../lang/semantic.js';
 import { ProbeContext, ProbeContextResolver, tracepointArgs } from '../lang/probe-context.js';
 import { probeContextResolver } from '../probes/context-resolver.js';
@@ -36,7 +37,7 @@ import { dumpMap } from '../runtime/map-dump.js';
 import { RecordPrinter } from '../runtime/record-printer.js';
 import * as jsonOutput from '../output/json.js';
 import * as strftimeModule from '../output/strftime.js';
-import { INT_BYTES, RecordLayout } from '../lang/filter/layout.js';
+import { FieldLayout, INT_BYTES, RecordLayout } from '../lang/filter/layout.js';
 import { recordWriter } from './record.js';
 import { declaredTracepoint, Tracepoint } from './tracepoint.js';
 
@@ -100,7 +101,13 @@ export class UstScript {
   /** Resolves with the exit code once the script has stopped (exit() in the script, or stop()). */
   readonly done = new Promise<number>((resolve) => { this.resolveDone = resolve; });
 
-  constructor(readonly script: CompiledScript, private readonly tracepoints: (name: string) => Tracepoint | undefined, private readonly options: ScriptOptions & { file: string; source: string }) {
+  constructor(
+    readonly script: CompiledScript,
+    private readonly tracepoints: (name: string) => Tracepoint | undefined,
+    /** The `args` fields the script reads (undefined: all of them); emit() writes only these. */
+    private readonly fieldsRead: ReadonlySet<string> | undefined,
+    private readonly options: ScriptOptions & { file: string; source: string },
+  ) {
     const write = options.write ?? ((t: string) => { process.stdout.write(t); });
     this.printer = new RecordPrinter(script, {
       dump: (m) => {
@@ -157,7 +164,8 @@ export class UstScript {
         throw e;
       }
       const region = this.memory.map(size, 'ctx', false, `${compiled.instance.name} record`);
-      const write = tp ? recordWriter(this.memory, region, [...tp.layout.fields.values()], undefined, true) : undefined;
+      const fields = tp ? [...tp.layout.fields.values()].filter((f: FieldLayout) => !this.fieldsRead || this.fieldsRead.has(f.name)) : [];
+      const write = tp ? recordWriter(this.memory, region, fields, undefined, true) : undefined;
       const engine = this.options.engine === 'interpreter'
         ? new Interpreter(verified.instructions, { memory: this.memory, helpers, resolvePseudo: this.maps.resolvePseudo })
         : new JitProgram(verified.instructions, { memory: this.memory, helpers, resolvePseudo: this.maps.resolvePseudo, provenSafe: (pc) => verified.safeAccesses.has(pc) });
@@ -241,5 +249,17 @@ export function attachScript(source: string, options: ScriptOptions = {}, tracep
     strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined,
     ust: (name) => { const tp = tracepoints(name); return tp && ustArgs(tp.layout); },
   });
-  return new UstScript(script, tracepoints, { ...options, file, source });
+  return new UstScript(script, tracepoints, argsFieldsRead(ast), { ...options, file, source });
+}
+
+/**
+ * The `args.NAME` fields anywhere in the script (probes, macros), or undefined when `args` is
+ * also used whole: emit() then writes only these fields of the record (a u64 field costs a
+ * BigInt conversion, a string a copy, on every event).
+ */
+function argsFieldsRead(program: ast.Program): ReadonlySet<string> | undefined {
+  const isArgs = (n: { kind?: unknown; name?: unknown }): boolean => n.kind === 'Builtin' && n.name === 'args';
+  const fields = ast.findNodes(program, (n) => n.kind === 'FieldAccess' && isArgs((n as ast.FieldAccess).expr)) as unknown as ast.FieldAccess[];
+  if (ast.findNodes(program, isArgs).length > fields.length) return undefined;
+  return new Set(fields.map((f) => f.field));
 }
