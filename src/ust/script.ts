@@ -139,7 +139,7 @@ export class UstScript {
   private load(): void {
     for (const spec of this.script.mapSpecs) {
       const kind = VM_MAP_KINDS[spec.type];
-      if (!kind) throw new UserError(`map ${spec.name}: ${spec.name === 'stack_traces' || spec.type === MapType.STACK_TRACE ? 'kstack and ustack are' : `map type ${spec.type} is`} not available in the userspace VM`);
+      if (!kind) throw new UserError(`map ${spec.name}: ${spec.type === MapType.STACK_TRACE ? 'kstack and ustack are' : `map type ${spec.type} is`} not available in the userspace VM`);
       this.maps.create({ name: spec.name, kind, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries });
     }
     const start = new Uint8Array(8);
