@@ -12,7 +12,8 @@
 // WebAssembly JIT (or the interpreter) on every emit() of its tracepoint, on a record written in
 // VM memory. Maps are VM maps; printf and friends go through a VM ring buffer to the same
 // RecordPrinter the kernel session uses, so output is bpftrace's, text or JSON.
-// ust, BEGIN and END probes run here; kernel probes belong to the bpfkit command.
+// ust, interval (on Node's timers), BEGIN and END probes run here; kernel probes belong to the
+// bpfkit command.
 import { UserError, renderDiagnostic } from '../diagnostics.js';
 import { parse } from '../lang/parser.js';
 import * as ast from '../lang/ast.js';
@@ -149,11 +150,16 @@ export class UstScript {
     if (rb instanceof RingBuffer) rb.onRecord((r) => this.printer.onRecord(r));
     const helpers = registerProbeReadHelpers(registerMapHelpers(defaultHelpers(), this.maps));
     for (const compiled of this.script.programs) {
-      const kind = compiled.instance.attach.kind;
-      if (kind !== 'ust' && kind !== 'begin' && kind !== 'end') {
-        throw new UserError(`${compiled.instance.name}: in-process scripts run ust, BEGIN and END probes; kernel probes run with the bpfkit command`);
+      const attach = compiled.instance.attach;
+      const kind = attach.kind;
+      if (kind !== 'ust' && kind !== 'begin' && kind !== 'end' && kind !== 'interval') {
+        throw new UserError(`${compiled.instance.name}: in-process scripts run ust, interval, BEGIN and END probes; kernel probes run with the bpfkit command`);
       }
-      const tp = kind === 'ust' ? this.tracepoints(compiled.instance.attach.tracepoint) : undefined;
+      // Node's timers count whole milliseconds.
+      if (attach.kind === 'interval' && attach.periodNs < 1_000_000n) {
+        throw new UserError(`${compiled.instance.name}: in-process interval probes fire at most every millisecond (Node's timers)`);
+      }
+      const tp = attach.kind === 'ust' ? this.tracepoints(attach.tracepoint) : undefined;
       const size = tp ? tp.layout.size : 8;
       const program = bindMaps(compiled.insns, this.maps.handleOf);
       let verified;
@@ -177,6 +183,11 @@ export class UstScript {
           write(event);
           run();
         }));
+      }
+      if (attach.kind === 'interval') {
+        // Unreferenced: a script's timer never keeps the application alive on its own.
+        const timer = setInterval(() => { if (this.printer.accepting) run(); }, Number(attach.periodNs / 1_000_000n)).unref();
+        this.detachers.push(() => clearInterval(timer));
       }
     }
     this.runOneShot('begin');
@@ -235,7 +246,7 @@ function ustResolver(tracepoints: (name: string) => Tracepoint | undefined): Pro
 }
 
 /**
- * Compile `source` (a bpftrace program whose probes are ust:PROVIDER:EVENT, BEGIN and END) and
+ * Compile `source` (a bpftrace program whose probes are ust:PROVIDER:EVENT, interval, BEGIN and END) and
  * attach it to this process's tracepoints. Throws a UserError (render() gives file:line:column
  * and a caret) for parse, type and verifier errors.
  */

@@ -111,7 +111,8 @@ test('errors point into the script and render without a stack', () => {
   };
   assert.match(render('ust:http:errors { @ = count(args.nope); }'), /^app\.bt:1:/);
   assert.match(render('ust:http:nothere { @ = count(); }'), /declares no tracepoint 'http:nothere'/);
-  assert.match(render('tracepoint:syscalls:sys_enter_read { @ = count(); }'), /in-process scripts run ust, BEGIN and END probes/);
+  assert.match(render('tracepoint:syscalls:sys_enter_read { @ = count(); }'), /in-process scripts run ust, interval, BEGIN and END probes/);
+  assert.match(render('interval:us:100 { @ = count(); }'), /fire at most every millisecond/);
   assert.match(render('ust:http:errors { @ = kstack; }'), /kstack and ustack are not available in the userspace VM/);
 });
 
@@ -132,4 +133,24 @@ test('the bpfkit command refuses ust probes, saying where they run', () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /ust probes fire inside a Node\.js application/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('interval probes run on a timer: print and clear each period, as bpftrace scripts do', async () => {
+  const tp = tracepoint<Http>('http:interval', schema);
+  let out = '';
+  const s = tp.attachScript(`ust:http:interval { @n = count(); }
+interval:ms:20 { print(@n); clear(@n); @ticks = count(); if (@ticks == 3) { exit(); } }`, { write: (t) => { out += t; } });
+  for (let i = 0; i < 4; i++) tp.emit(event(i));
+  const started = Date.now();
+  // The script's timer is unreferenced (it never keeps an application alive): the test does.
+  const alive = setInterval(() => {}, 1000);
+  try {
+    assert.equal(await s.done, 0);
+  } finally {
+    clearInterval(alive);
+  }
+  assert.ok(Date.now() - started >= 40, 'three ticks of 20 ms');
+  // The first tick prints the 4 events; the next ones print the cleared map, which is empty (as
+  // the kernel path prints it); exit() prints the maps that hold anything: @ticks.
+  assert.equal(out, '@n: 4\n\n\n@ticks: 3\n');
 });
