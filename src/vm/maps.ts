@@ -19,6 +19,17 @@ export interface MapSpec {
   maxEntries: number;
 }
 
+const EMPTY_WORDS = new Int32Array(0);
+/** Whether `key` equals the key's length in words from word `first` of `w`. */
+function sameWords(key: Int32Array, w: Int32Array, first: number): boolean {
+  for (let i = 0; i < key.length; i++) if (key[i] !== w[first + i]) return false;
+  return true;
+}
+/** Whether `key` equals the key-length bytes at `at` of `bytes`. */
+function sameBytes(key: Uint8Array, bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < key.length; i++) if (key[i] !== bytes[at + i]) return false;
+  return true;
+}
 const keyString = (key: Uint8Array): string => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 /** Keys of at most this many bytes are table keys as Numbers (exact: 6 bytes < 2^53), not strings. */
 const NUMERIC_KEY_BYTES = 6;
@@ -73,20 +84,82 @@ export abstract class VmMap implements MapInfo {
   abstract close(): void;
 }
 
+/**
+ * A 32-bit hash of a key (FNV-1a over its little-endian 32-bit words, then its tail bytes, with a
+ * shift to mix high bits down). Long keys (strings, tuples) are table keys by this Number:
+ * turning 128 key bytes into a JS string on every lookup cost more than the rest of a script's
+ * event. hashWords gives the same value from word-aligned memory, a quarter of the reads.
+ */
+export function hashBytes(b: Uint8Array, at: number, size: number): number {
+  let h = 0x811c9dc5 ^ size;
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    h = Math.imul(h ^ (b[at + i] | (b[at + i + 1] << 8) | (b[at + i + 2] << 16) | (b[at + i + 3] << 24)), 0x01000193);
+    h ^= h >>> 15;
+  }
+  for (; i < size; i++) h = Math.imul(h ^ b[at + i], 0x01000193);
+  return h >>> 0;
+}
+function hashWords(w: Int32Array, first: number, size: number): number {
+  let h = 0x811c9dc5 ^ size;
+  const n = size >> 2;
+  for (let i = 0; i < n; i++) {
+    h = Math.imul(h ^ w[first + i], 0x01000193);
+    h ^= h >>> 15;
+  }
+  return h >>> 0;
+}
+/** Word views need a little-endian machine (every platform Node runs on in practice). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+type HashEntry = { key: Uint8Array; words: Int32Array; region: Region };
+
 /** Hash map; `lru` evicts the least recently used entry instead of failing when full. */
 export class HashMap extends VmMap {
   /** Insertion order doubles as recency order for the LRU variant (re-inserted on use). */
-  private readonly table = new Map<string | number, { key: Uint8Array; region: Region }>();
-  private readonly numeric: boolean;
-  constructor(handle: number, spec: MapSpec, memory: VmMemory, private readonly lru: boolean) {
+  private readonly table = new Map<string | number, HashEntry>();
+  /**
+   * How keys become table keys: 'number', the key's value (keys of up to 6 bytes); 'hash', a
+   * 32-bit hash of the bytes, with keys whose hash another key holds kept in `collided` by their
+   * byte string; 'string', the byte string (LRU maps, whose recency order is one Map's order).
+   */
+  private readonly keying: 'number' | 'hash' | 'string';
+  private readonly collided = new Map<string, HashEntry>();
+  /** Keys of whole words compare and hash word by word when they lie word-aligned. */
+  private readonly wordKeys: boolean;
+  /**
+   * `hashMask` keeps only some hash bits: tests pass a small one to make keys collide. A map is
+   * correct with any mask, only slower.
+   */
+  constructor(handle: number, spec: MapSpec, memory: VmMemory, private readonly lru: boolean, private readonly hashMask = 0xffffffff) {
     super(handle, spec, memory);
-    this.numeric = spec.keySize <= NUMERIC_KEY_BYTES;
+    this.keying = spec.keySize <= NUMERIC_KEY_BYTES ? 'number' : lru ? 'string' : 'hash';
+    this.wordKeys = LITTLE_ENDIAN && spec.keySize % 4 === 0;
+  }
+  private hash(bytes: Uint8Array, at: number): number {
+    return (hashBytes(bytes, at, this.keySize) & this.hashMask) >>> 0;
   }
   /** The table key: small keys as a Number (hashing a string costs far more). */
   private keyOf(key: Uint8Array): string | number {
-    return this.numeric ? keyNumber(key, 0, Math.min(key.length, this.keySize)) : keyString(key);
+    return this.keying === 'number' ? keyNumber(key, 0, Math.min(key.length, this.keySize)) : keyString(key);
+  }
+  /** The entry for the key at `at` in `bytes`, for hashed keys. */
+  private findHashed(bytes: Uint8Array, at: number): HashEntry | undefined {
+    const e = this.table.get(this.hash(bytes, at));
+    if (e && sameBytes(e.key, bytes, at)) return e;
+    return this.collided.size > 0 ? this.collided.get(keyString(bytes.subarray(at, at + this.keySize))) : undefined;
+  }
+  /** The same for a key at address `addr` of VM memory: word by word when it is aligned. */
+  private findHashedAt(addr: number): HashEntry | undefined {
+    if (!this.wordKeys || (addr & 3) !== 0) return this.findHashed(this.memory.bytes, addr);
+    const w = this.memory.words;
+    const first = addr >> 2;
+    const e = this.table.get((hashWords(w, first, this.keySize) & this.hashMask) >>> 0);
+    if (e && sameWords(e.words, w, first)) return e;
+    return this.collided.size > 0 ? this.collided.get(keyString(this.memory.bytes.subarray(addr, addr + this.keySize))) : undefined;
   }
   lookupAddress(key: Uint8Array): number {
+    if (this.keying === 'hash') return this.findHashed(key, 0)?.region.start ?? 0;
     return this.lookupKey(this.keyOf(key));
   }
   private lookupKey(k: string | number): number {
@@ -96,14 +169,15 @@ export class HashMap extends VmMap {
     return e.region.start;
   }
   override lookupAt(keyAddr: number): number {
-    if (!this.numeric) return super.lookupAt(keyAddr);
+    if (this.keying === 'hash') return this.findHashedAt(keyAddr)?.region.start ?? 0;
+    if (this.keying !== 'number') return super.lookupAt(keyAddr);
     return this.lookupKey(keyNumber(this.memory.bytes, keyAddr, this.keySize));
   }
   override updateAt(keyAddr: number, valueAddr: number, flags: number): number {
-    if (this.numeric && flags !== BPF_NOEXIST) {
+    if (this.keying !== 'string' && flags !== BPF_NOEXIST) {
       // An existing entry: copy the value in place (the common case of counters).
       const bytes = this.memory.bytes;
-      const e = this.table.get(keyNumber(bytes, keyAddr, this.keySize));
+      const e = this.keying === 'hash' ? this.findHashedAt(keyAddr) : this.table.get(keyNumber(bytes, keyAddr, this.keySize));
       if (e) {
         if (flags > BPF_EXIST) return Number(Errno.EINVAL);
         bytes.copyWithin(e.region.start, valueAddr, valueAddr + this.valueSize);
@@ -115,6 +189,7 @@ export class HashMap extends VmMap {
   }
   update(key: Uint8Array, value: Uint8Array, flags = BPF_ANY): bigint {
     if (flags > BPF_EXIST) return Errno.EINVAL;
+    if (this.keying === 'hash') return this.updateHashed(key, value, flags);
     const k = this.keyOf(key);
     const e = this.table.get(k);
     if (e && flags === BPF_NOEXIST) return Errno.EEXIST;
@@ -131,10 +206,37 @@ export class HashMap extends VmMap {
     }
     const region = this.memory.map(this.valueSize, 'map_value', true, `map '${this.name}' value`);
     this.memory.write(region, value.subarray(0, this.valueSize));
-    this.table.set(k, { key: key.slice(0, this.keySize), region });
+    this.table.set(k, { key: key.slice(0, this.keySize), words: EMPTY_WORDS, region });
+    return 0n;
+  }
+  private updateHashed(key: Uint8Array, value: Uint8Array, flags: number): bigint {
+    const e = this.findHashed(key, 0);
+    if (e && flags === BPF_NOEXIST) return Errno.EEXIST;
+    if (!e && flags === BPF_EXIST) return Errno.ENOENT;
+    if (e) {
+      this.memory.write(e.region, value.subarray(0, this.valueSize));
+      return 0n;
+    }
+    if (this.table.size + this.collided.size >= this.maxEntries) return Errno.E2BIG;
+    const region = this.memory.map(this.valueSize, 'map_value', true, `map '${this.name}' value`);
+    this.memory.write(region, value.subarray(0, this.valueSize));
+    const copy = key.slice(0, this.keySize);
+    const entry = { key: copy, words: new Int32Array(copy.buffer, 0, this.keySize >> 2), region };
+    const h = this.hash(key, 0);
+    if (this.table.has(h)) this.collided.set(keyString(entry.key), entry);
+    else this.table.set(h, entry);
     return 0n;
   }
   delete(key: Uint8Array): bigint {
+    if (this.keying === 'hash') {
+      const e = this.findHashed(key, 0);
+      if (!e) return Errno.ENOENT;
+      const h = this.hash(key, 0);
+      if (this.table.get(h) === e) this.table.delete(h);
+      else this.collided.delete(keyString(e.key));
+      this.memory.unmap(e.region);
+      return 0n;
+    }
     const k = this.keyOf(key);
     const e = this.table.get(k);
     if (!e) return Errno.ENOENT;
@@ -143,11 +245,12 @@ export class HashMap extends VmMap {
     return 0n;
   }
   keys(): Uint8Array[] {
-    return [...this.table.values()].map((e) => e.key.slice());
+    return [...this.table.values(), ...this.collided.values()].map((e) => e.key.slice());
   }
   close(): void {
-    for (const e of this.table.values()) this.memory.unmap(e.region);
+    for (const e of [...this.table.values(), ...this.collided.values()]) this.memory.unmap(e.region);
     this.table.clear();
+    this.collided.clear();
   }
 }
 

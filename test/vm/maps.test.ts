@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { ProgramBuilder, R0, R1, R2, R3, R4, R10, bindMaps } from '../../src/isa/builder.js';
 import { Helper } from '../../src/isa/helpers.js';
 import { VmMemory } from '../../src/vm/memory.js';
-import { VmMaps, Errno, BPF_NOEXIST, BPF_EXIST, RingBuffer } from '../../src/vm/maps.js';
+import { VmMaps, Errno, BPF_NOEXIST, BPF_EXIST, RingBuffer, HashMap, hashBytes } from '../../src/vm/maps.js';
 import { registerMapHelpers } from '../../src/vm/helpers-maps.js';
 import { registerProbeReadHelpers } from '../../src/vm/helpers-probe-read.js';
 import { defaultHelpers } from '../../src/vm/helpers.js';
@@ -102,4 +102,49 @@ test('probe_read copies mapped memory and faults to -EFAULT with a zeroed buffer
   verify(program, { context: recordContext(8) });
   const vm = new Interpreter(program, { memory, helpers: registerProbeReadHelpers(defaultHelpers()) });
   assert.equal(BigInt.asIntN(64, vm.run(u64(100n))), 100n - 14n);
+});
+
+test('hash map with long keys: hashed keys stay exact through collisions, at aligned and unaligned addresses', () => {
+  // Keys of 16 and 18 bytes (whole words, and not), 300 of them, in a map whose hash keeps only
+  // 2 bits: nearly every key collides. Every operation is checked against a JS Map of the bytes.
+  for (const [keySize, where] of [[16, 'front'], [16, 'back'], [18, 'front'], [18, 'back']] as const) {
+    const memory = new VmMemory();
+    const map = new HashMap(1, { name: 'long', kind: 'hash', keySize, valueSize: 8, maxEntries: 1000 }, memory, false, 0x3);
+    const scratch = memory.map(64, 'stack', true, 'scratch');
+    const reference = new Map<string, number>();
+    // The keys differ only in their first two bytes, or only in their last two (the other bytes
+    // are zero), so a comparison that skips either end of a key is caught.
+    const keys = Array.from({ length: 300 }, (_, i) => {
+      const k = new Uint8Array(keySize);
+      const at = where === 'front' ? 0 : keySize - 2;
+      k[at] = i & 0xff;
+      k[at + 1] = (i >> 8) + 1;
+      return k;
+    });
+    const value = (n: number): Uint8Array => new Uint8Array(new BigUint64Array([BigInt(n)]).buffer);
+    keys.forEach((k, i) => {
+      assert.equal(map.update(k, value(i)), 0n);
+      reference.set(Buffer.from(k).toString('hex'), i);
+    });
+    // Delete every third key, then look every key up through memory at offsets 0..3 (aligned:
+    // compared word by word; unaligned: byte by byte).
+    keys.forEach((k, i) => { if (i % 3 === 0) { assert.equal(map.delete(k), 0n); reference.delete(Buffer.from(k).toString('hex')); } });
+    keys.forEach((k, i) => {
+      for (let offset = 0; offset < 4; offset++) {
+        const at = scratch.start + offset;
+        memory.bytes.set(k, at);
+        const addr = map.lookupAt(at);
+        const want = reference.get(Buffer.from(k).toString('hex'));
+        if (want === undefined) assert.equal(addr, 0, `deleted key ${i} found`);
+        else assert.equal(memory.view.getBigUint64(addr, true), BigInt(want), `key ${i} at offset ${offset}`);
+      }
+    });
+    assert.equal(map.keys().length, reference.size);
+    assert.equal(map.update(keys[1], value(7), BPF_NOEXIST), Errno.EEXIST);
+    assert.equal(map.update(keys[0], value(7), BPF_EXIST), Errno.ENOENT);
+    map.close();
+  }
+  // The word path hashes as the byte path does.
+  const bytes = Uint8Array.from({ length: 32 }, (_, i) => i * 37);
+  assert.equal(hashBytes(bytes, 4, 16), hashBytes(bytes.slice(4), 0, 16));
 });
