@@ -35,6 +35,8 @@ export interface CallEnv {
   defaultStrlen: number;
   /** Upper bound for explicit lengths: config max_strlen, else 1024 (bpftrace's default). */
   maxStrlen: number;
+  /** kstack/ustack's mode when the call names none: config stack_mode, else bpftrace. */
+  defaultStackMode: 'bpftrace' | 'perf' | 'raw' | 'build_id';
 }
 
 export interface FunctionRule {
@@ -131,7 +133,7 @@ function stackRule(user: boolean): FunctionRule {
   return {
     min: 0, max: 2, bare: true,
     type(env) {
-      let mode: 'bpftrace' | 'perf' | 'raw' | 'build_id' = 'bpftrace';
+      let mode = env.defaultStackMode;
       let limit = 127;
       for (const a of env.args) {
         if (a.kind === 'Identifier') {

@@ -212,6 +212,7 @@ class Checker {
   private config: Record<string, string | bigint | boolean> = {};
   private maxStrlen = 1024;
   private defaultStrlen = 64;
+  private defaultStackMode: CallEnv['defaultStackMode'] = 'bpftrace';
 
   // Per-pass state.
   private final = false;
@@ -348,8 +349,9 @@ class Checker {
       if (['max_map_keys', 'log_size', 'max_bpf_progs', 'max_cat_bytes', 'max_probes', 'on_stack_limit', 'perf_rb_pages'].includes(key) && v.kind !== 'Integer') {
         this.error(`${key} must be an integer`, v);
       }
-      if (key === 'stack_mode' && !['bpftrace', 'perf', 'raw', 'build_id'].includes(String(this.config[key]))) {
-        this.error(`Invalid value for stack_mode: ${String(this.config[key])}`, v);
+      if (key === 'stack_mode') {
+        if (!['bpftrace', 'perf', 'raw', 'build_id'].includes(String(this.config[key]))) this.error(`Invalid value for stack_mode: ${String(this.config[key])}`, v);
+        this.defaultStackMode = this.config[key] as CallEnv['defaultStackMode'];
       }
       if (key === 'missing_probes' && !['error', 'warn', 'ignore'].includes(String(this.config[key]))) {
         this.error(`Invalid value for missing_probes: ${String(this.config[key])}`, v);
@@ -910,6 +912,7 @@ class Checker {
       mapValue,
       maxStrlen: this.maxStrlen,
       defaultStrlen: this.defaultStrlen,
+      defaultStackMode: this.defaultStackMode,
       check: (x) => this.expr(x),
       error: (m, n) => this.error(m, n ?? node),
       warn: (m, n) => this.warn(m, n ?? node),

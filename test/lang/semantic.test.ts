@@ -86,6 +86,17 @@ test('declared maps keep their BPF map type and size', () => {
   assert.deepEqual(r.maps.get('@b')!.declared && [r.maps.get('@b')!.declared!.bpfType, r.maps.get('@b')!.declared!.maxEntries], ['percpuhash', 20]);
 });
 
+test('config stack_mode is the mode of kstack and ustack that name none; a mode named in the call wins', () => {
+  const modes = (src: string): (string | undefined)[] => {
+    const r = run(src);
+    return ['@a', '@b', '@c'].map((m) => { const k = r.maps.get(m)!.key; return k?.kind === 'stack' ? k.mode : undefined; });
+  };
+  const probe = 'profile:hz:99 { @a[kstack] = count(); @b[ustack(raw)] = count(); @c[kstack(5)] = count(); }';
+  assert.deepEqual(modes(`config = { stack_mode = perf }\n${probe}`), ['perf', 'raw', 'perf']);
+  assert.deepEqual(modes(`config = { BPFTRACE_STACK_MODE = raw }\n${probe}`), ['raw', 'raw', 'raw']);
+  assert.deepEqual(modes(probe), ['bpftrace', 'raw', 'bpftrace']);
+});
+
 test('config block is normalised', () => {
   const r = run('config = { BPFTRACE_STACK_MODE = perf; max_map_keys = 2; str_trunc_trailer = "~" }\nBEGIN { }');
   assert.deepEqual(r.config, { stack_mode: 'perf', max_map_keys: 2n, str_trunc_trailer: '~' });
