@@ -453,7 +453,7 @@ export class ProgramLowering {
       if (s.op === null) return this.assignVar(target, s.value);
       const cur = this.scalar(target);
       const rhs = this.scalar(s.value);
-      this.arith(s.op, cur, rhs, target.type ?? I64, s.span);
+      this.arith(s.op, cur, rhs, target.type ?? I64, s.span, isZeroLiteral(s.value));
       b.stx('dw', 'fp', this.declareVar(target.name, target.type ?? I64), cur);
       return;
     }
@@ -469,7 +469,7 @@ export class ProgramLowering {
       else {
         const cur = this.mapRead(m, key);
         const rhs = this.scalar(s.value);
-        this.arith(s.op, cur, rhs, m.valueType, s.span);
+        this.arith(s.op, cur, rhs, m.valueType, s.span, isZeroLiteral(s.value));
         b.stx('dw', 'fp', val, cur);
       }
       b.call(Helper.map_update_elem, [{ map: bpfMapName(m.name) }, { fp: key }, { fp: val }, { imm: BPF_ANY }], false);
@@ -1130,12 +1130,16 @@ export class ProgramLowering {
       b.place(yes);
       return out;
     }
-    this.arith(e.op, l, r, e.type ?? (signed ? I64 : U64), e.span);
+    this.arith(e.op, l, r, e.type ?? (signed ? I64 : U64), e.span, isZeroLiteral(e.right));
     return l;
   }
 
-  /** dst = dst OP src with the signedness of `t`. */
-  private arith(op: ast.BinaryOp, dst: VReg, src: VReg, t: Type, span: ast.Span): void {
+  /**
+   * dst = dst OP src with the signedness of `t`. `zeroDivisor`: src is the literal 0, which the
+   * kernel refuses as a division's immediate ("div by zero"); bpftrace's result for x / 0 and
+   * x % 0 is then 0 (semantic analysis warns), so that is what dst becomes.
+   */
+  private arith(op: ast.BinaryOp, dst: VReg, src: VReg, t: Type, span: ast.Span, zeroDivisor = false): void {
     const b = this.b;
     const signed = isSigned(t);
     switch (op) {
@@ -1143,7 +1147,9 @@ export class ProgramLowering {
       case '-': b.alu('sub', dst, src); break;
       case '*': b.alu('mul', dst, src); break;
       case '/': case '%': {
-        // Unsigned, as bpftrace divides (it warns about signed operands); x/0 is 0 in BPF.
+        if (zeroDivisor) { b.emit({ op: 'alu', wide: true, alu: 'mov', dst, src: 0 }); break; }
+        // Unsigned, as bpftrace divides (it warns about signed operands). A divisor that is 0 at
+        // run time gives BPF's answer: x / 0 is 0, x % 0 is x.
         b.emit({ op: 'alu', wide: true, alu: op === '/' ? 'div' : 'mod', dst, src });
         break;
       }
@@ -1656,3 +1662,10 @@ function comparisonSigned(l: Type, r: Type): boolean {
 }
 
 export const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);
+
+/** The integer literal 0 (possibly parenthesised or cast): a divisor the kernel refuses as an immediate. */
+function isZeroLiteral(e: ast.Expr): boolean {
+  if (e.kind === 'Integer') return e.value === 0n;
+  if (e.kind === 'Cast') return isZeroLiteral(e.expr);
+  return false;
+}

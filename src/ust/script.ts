@@ -45,7 +45,7 @@ import { declaredTracepoint, Tracepoint } from './tracepoint.js';
 export interface ScriptOptions {
   /** Where printf, print() and the maps go (default: process.stdout). */
   write?: (text: string) => void;
-  /** Where "Lost N events" goes (default: process.stderr). */
+  /** Where warnings and "Lost N events" go (default: process.stderr). */
   warn?: (text: string) => void;
   /** bpftrace's -f: 'text' (default) or 'json'. */
   format?: 'text' | 'json';
@@ -107,7 +107,7 @@ export class UstScript {
     private readonly tracepoints: (name: string) => Tracepoint | undefined,
     /** The `args` fields the script reads (undefined: all of them); emit() writes only these. */
     private readonly fieldsRead: ReadonlySet<string> | undefined,
-    private readonly options: ScriptOptions & { file: string; source: string },
+    private readonly options: ScriptOptions & { file: string; source: string; printMapsOnExit: boolean },
   ) {
     const write = options.write ?? ((t: string) => { process.stdout.write(t); });
     this.printer = new RecordPrinter(script, {
@@ -211,13 +211,15 @@ export class UstScript {
     this.runOneShot('end');
     const lost = this.maps.named(LOST_MAP)?.lookup(new Uint8Array(4));
     const n = lost ? new DataView(lost.buffer, lost.byteOffset, 8).getBigUint64(0, true) : 0n;
-    this.printer.reportLost(n, this.options.warn ?? ((t) => { process.stderr.write(t); }));
-    this.print();
+    this.printer.reportLost(n, this.warn);
+    if (this.options.printMapsOnExit) this.print();
     this.exitCode = this.printer.exitCode ?? 0;
     this.dispose();
     this.resolveDone(this.exitCode);
     return this.exitCode;
   }
+
+  private readonly warn = (text: string): void => { (this.options.warn ?? ((t) => { process.stderr.write(t); }))(text); };
 
   private dispose(): void {
     for (const d of this.detachers.splice(0)) d();
@@ -254,13 +256,15 @@ export function attachScript(source: string, options: ScriptOptions = {}, tracep
   const file = options.file ?? 'script';
   const ast = parse(source, { file });
   const analysed = analyse(ast, { source, params: options.params, resolver: ustResolver(tracepoints) });
+  const warn = options.warn ?? ((t: string) => { process.stderr.write(t); });
+  for (const w of analysed.warnings) warn(w.render() + '\n');
   const strlen = analysed.config.max_strlen;
   const script = compileScript(ast, {
     source, file, positional: options.params, ncpus: 1, possibleCpus: 1,
     strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined,
     ust: (name) => { const tp = tracepoints(name); return tp && ustArgs(tp.layout); },
   });
-  return new UstScript(script, tracepoints, argsFieldsRead(ast), { ...options, file, source });
+  return new UstScript(script, tracepoints, argsFieldsRead(ast), { ...options, file, source, printMapsOnExit: analysed.config.print_maps_on_exit !== false });
 }
 
 /**

@@ -154,3 +154,14 @@ interval:ms:20 { print(@n); clear(@n); @ticks = count(); if (@ticks == 3) { exit
   // the kernel path prints it); exit() prints the maps that hold anything: @ticks.
   assert.equal(out, '@n: 4\n\n\n@ticks: 3\n');
 });
+
+test('config print_maps_on_exit = false keeps stop() quiet; warnings go to warn()', () => {
+  const tp = tracepoint<Http>('http:quiet', schema);
+  let out = '';
+  let warned = '';
+  const s = tp.attachScript('config = { print_maps_on_exit = false }\nust:http:quiet { @n = count(); @d = args.status % 0; }', { write: (t) => { out += t; }, warn: (t) => { warned += t; } });
+  assert.match(warned, /^script:2:\d+: warning: Division by zero/);
+  tp.emit(event(0));
+  assert.equal(s.stop(), 0);
+  assert.equal(out, '');
+});
