@@ -44,14 +44,20 @@ export interface ProbeInstance {
   usdtSite?: { pc: bigint; path: string };
 }
 
+export interface UstTracepoints {
+  names(): string[];
+  fields(name: string): TracepointField[] | undefined;
+}
+
 /** Options that change how attach points expand (bpftrace's -p PID). */
 export interface ExpandOptions {
   pid?: number;
   /**
-   * The fields of the in-process tracepoint `provider:event` (src/ust), or undefined if the
-   * application declared none. Absent outside an application: ust probes cannot expand there.
+   * The application's in-process tracepoints (src/ust): their names, and the fields of one (undefined
+   * if the application declared no such tracepoint). Absent outside an application: ust probes
+   * cannot expand there.
    */
-  ust?: (name: string) => TracepointField[] | undefined;
+  ust?: UstTracepoints;
 }
 
 export interface ProbeProvider {

@@ -1,22 +1,29 @@
 // ust:PROVIDER:EVENT: an in-process tracepoint that a Node.js application declares with
 // ust.tracepoint('PROVIDER:EVENT', schema) (src/ust). The context is the event record the
-// application's emit() writes; `args.NAME` reads its fields. Such a probe fires inside the
+// application's emit() writes; `args.NAME` reads its fields; `*` and `?` match the declared
+// tracepoints' names, one program each, as tracepoint wildcards do. Such a probe fires inside the
 // application, in the userspace VM, so it expands only where the application supplies its
 // tracepoints (ExpandOptions.ust); the bpfkit command refuses it with the way to run it.
 import { UserError } from '../diagnostics.js';
 import { ProbeInstance, ProbeProvider, ProgType } from './provider.js';
+import { globToRegExp, hasWildcard } from './tracepoint.js';
 
 export const ustProvider: ProbeProvider = {
   names: ['ust'],
   builtins: ['args'],
   expand(parts, raw, options): ProbeInstance[] {
     if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UserError(`${raw}: ust probes are ust:PROVIDER:EVENT`);
-    const name = `${parts[0]}:${parts[1]}`;
-    if (!options?.ust) {
+    const ust = options?.ust;
+    if (!ust) {
       throw new UserError(`${raw}: ust probes fire inside a Node.js application: attach the script there with ust.attachScript() (see README, "In-process tracepoints")`);
     }
-    const args = options.ust(name);
-    if (!args) throw new UserError(`${raw}: this application declares no tracepoint '${name}'`);
-    return [{ provider: 'ust', name: `ust:${name}`, progType: ProgType.TRACEPOINT, attach: { kind: 'ust', tracepoint: name }, args, argsAddrSpace: 'user' }];
+    const written = `${parts[0]}:${parts[1]}`;
+    const names = hasWildcard(written) ? ust.names().filter((n) => globToRegExp(written).test(n)).sort() : [written];
+    if (names.length === 0) throw new UserError(`${raw}: no tracepoint of this application matches`);
+    return names.map((name) => {
+      const args = ust.fields(name);
+      if (!args) throw new UserError(`${raw}: this application declares no tracepoint '${name}'`);
+      return { provider: 'ust', name: `ust:${name}`, progType: ProgType.TRACEPOINT, attach: { kind: 'ust', tracepoint: name }, args, argsAddrSpace: 'user' };
+    });
   },
 };

@@ -18,7 +18,7 @@ import { UserError, renderDiagnostic } from '../diagnostics.js';
 import { parse } from '../lang/parser.js';
 import * as ast from '../lang/ast.js';
 import { analyse } from '../lang/semantic.js';
-import { ProbeContext, ProbeContextResolver, tracepointArgs } from '../lang/probe-context.js';
+import { ProbeContext, ProbeContextResolver, globToRegExp, tracepointArgs } from '../lang/probe-context.js';
 import { probeContextResolver } from '../probes/context-resolver.js';
 import type { TracepointField } from '../kernel/tracefs.js';
 import { compileScript, CompiledProgram, CompiledScript } from '../ir/compile.js';
@@ -40,7 +40,7 @@ import * as jsonOutput from '../output/json.js';
 import * as strftimeModule from '../output/strftime.js';
 import { FieldLayout, INT_BYTES, RecordLayout } from '../lang/filter/layout.js';
 import { recordWriter } from './record.js';
-import { declaredTracepoint, Tracepoint } from './tracepoint.js';
+import { declaredTracepoints, TracepointRegistry } from './tracepoint.js';
 
 export interface ScriptOptions {
   /** Where printf, print() and the maps go (default: process.stdout). */
@@ -104,7 +104,7 @@ export class UstScript {
 
   constructor(
     readonly script: CompiledScript,
-    private readonly tracepoints: (name: string) => Tracepoint | undefined,
+    private readonly tracepoints: TracepointRegistry,
     /** The `args` fields the script reads (undefined: all of them); emit() writes only these. */
     private readonly fieldsRead: ReadonlySet<string> | undefined,
     private readonly options: ScriptOptions & { file: string; source: string; printMapsOnExit: boolean },
@@ -159,7 +159,7 @@ export class UstScript {
       if (attach.kind === 'interval' && attach.periodNs < 1_000_000n) {
         throw new UserError(`${compiled.instance.name}: in-process interval probes fire at most every millisecond (Node's timers)`);
       }
-      const tp = attach.kind === 'ust' ? this.tracepoints(attach.tracepoint) : undefined;
+      const tp = attach.kind === 'ust' ? this.tracepoints.get(attach.tracepoint) : undefined;
       const size = tp ? tp.layout.size : 8;
       const program = bindMaps(compiled.insns, this.maps.handleOf);
       let verified;
@@ -235,15 +235,21 @@ function prepared(jit: JitProgram, region: Region): () => void {
   return () => { jit.runPrepared(start, size); };
 }
 
-/** What semantic analysis knows of a ust probe: its tracepoint's fields as `args`. */
-function ustResolver(tracepoints: (name: string) => Tracepoint | undefined): ProbeContextResolver {
+/**
+ * What semantic analysis knows of a ust probe: its tracepoint's fields as `args` (with a
+ * wildcard, the first match's, as for kernel tracepoints; each match is compiled on its own).
+ */
+function ustResolver(tracepoints: TracepointRegistry): ProbeContextResolver {
   let base: ProbeContextResolver | undefined;
   return (ap, provider): ProbeContext => {
     if (provider !== 'ust') return (base ??= probeContextResolver())(ap, provider);
-    const name = ap.parts.join(':');
-    const tp = ap.parts.length === 2 ? tracepoints(name) : undefined;
-    const ctx: ProbeContext = { provider, attachPoint: ap, expanded: [`ust:${name}`], argRegisters: 0, registers: false, addrSpace: 'user' };
-    return tp ? { ...ctx, args: tracepointArgs(ap.parts[0], ap.parts[1], ustArgs(tp.layout)) } : ctx;
+    const written = ap.parts.join(':');
+    const names = ap.parts.length !== 2 ? [] : /[*?]/.test(written) ? tracepoints.names().filter((n) => globToRegExp(written).test(n)).sort() : [written];
+    const ctx: ProbeContext = { provider, attachPoint: ap, expanded: names.map((n) => `ust:${n}`), argRegisters: 0, registers: false, addrSpace: 'user' };
+    const tp = names.length ? tracepoints.get(names[0]) : undefined;
+    if (!tp) return ctx;
+    const [category, event] = names[0].split(':');
+    return { ...ctx, args: tracepointArgs(category, event, ustArgs(tp.layout)) };
   };
 }
 
@@ -252,7 +258,7 @@ function ustResolver(tracepoints: (name: string) => Tracepoint | undefined): Pro
  * attach it to this process's tracepoints. Throws a UserError (render() gives file:line:column
  * and a caret) for parse, type and verifier errors.
  */
-export function attachScript(source: string, options: ScriptOptions = {}, tracepoints: (name: string) => Tracepoint | undefined = declaredTracepoint): UstScript {
+export function attachScript(source: string, options: ScriptOptions = {}, tracepoints: TracepointRegistry = declaredTracepoints): UstScript {
   const file = options.file ?? 'script';
   const ast = parse(source, { file });
   const analysed = analyse(ast, { source, params: options.params, resolver: ustResolver(tracepoints) });
@@ -262,7 +268,7 @@ export function attachScript(source: string, options: ScriptOptions = {}, tracep
   const script = compileScript(ast, {
     source, file, positional: options.params, ncpus: 1, possibleCpus: 1,
     strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined,
-    ust: (name) => { const tp = tracepoints(name); return tp && ustArgs(tp.layout); },
+    ust: { names: () => tracepoints.names(), fields: (name) => { const tp = tracepoints.get(name); return tp && ustArgs(tp.layout); } },
   });
   return new UstScript(script, tracepoints, argsFieldsRead(ast), { ...options, file, source, printMapsOnExit: analysed.config.print_maps_on_exit !== false });
 }

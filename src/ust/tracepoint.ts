@@ -186,7 +186,12 @@ export class Tracepoint<E extends Record<string, unknown> = Record<string, unkno
 
 /** Tracepoints by name, for scripts' ust:PROVIDER:EVENT probes (the latest declaration of a name). */
 const declared = new Map<string, Tracepoint>();
-export const declaredTracepoint = (name: string): Tracepoint | undefined => declared.get(name);
+/** The tracepoints this process declared, as scripts look them up. */
+export interface TracepointRegistry {
+  get(name: string): Tracepoint | undefined;
+  names(): string[];
+}
+export const declaredTracepoints: TracepointRegistry = { get: (name) => declared.get(name), names: () => [...declared.keys()] };
 
 /** Define a tracepoint `provider:event` with its fields. */
 export function tracepoint<E extends Record<string, unknown> = Record<string, unknown>>(name: string, schema: Schema, options: { stringCapacity?: number } = {}): Tracepoint<E> {

@@ -165,3 +165,16 @@ test('config print_maps_on_exit = false keeps stop() quiet; warnings go to warn(
   assert.equal(s.stop(), 0);
   assert.equal(out, '');
 });
+
+test('wildcards match the declared tracepoints, one program each; probe names the one that fired', () => {
+  const query = tracepoint<{ ms: number }>('wild:query', { ms: 'u32' });
+  const connect = tracepoint<{ ms: number }>('wild:connect', { ms: 'u32' });
+  tracepoint('other:query', { ms: 'u32' });
+  let out = '';
+  const s = attachScript('ust:wild:* { @[probe] = count(); @ms = sum(args.ms); }', { write: (t) => { out += t; } });
+  for (let i = 0; i < 3; i++) query.emit({ ms: 10 });
+  connect.emit({ ms: 5 });
+  s.stop();
+  assert.equal(out, '\n\n@[ust:wild:connect]: 1\n@[ust:wild:query]: 3\n@ms: 35\n');
+  assert.throws(() => attachScript('ust:nothing:* { @ = count(); }'), /no tracepoint of this application matches/);
+});
