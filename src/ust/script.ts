@@ -175,18 +175,30 @@ export class UstScript {
       const engine = this.options.engine === 'interpreter'
         ? new Interpreter(verified.instructions, { memory: this.memory, helpers, resolvePseudo: this.maps.resolvePseudo })
         : new JitProgram(verified.instructions, { memory: this.memory, helpers, resolvePseudo: this.maps.resolvePseudo, provenSafe: (pc) => verified.safeAccesses.has(pc) });
-      const run = engine instanceof JitProgram ? prepared(engine, region) : () => { engine.run(region); };
+      const runEngine = engine instanceof JitProgram ? prepared(engine, region) : () => { engine.run(region); };
+      // As in the kernel: a probe that fires while it is running (a listener of the script's
+      // output emitting the same event) is skipped, and a probe that fails drops that event with
+      // a warning; neither ever throws into the application's emit().
+      let running = false;
+      let failed = false;
+      const run = (fill?: () => void): void => {
+        if (running || !this.printer.accepting) return;
+        running = true;
+        try {
+          fill?.();
+          runEngine();
+        } catch (e) {
+          if (!failed) this.warn(`${this.options.file}: ${compiled.instance.name}: ${(e as Error).message} (this probe's failing events are dropped)\n`);
+          failed = true;
+        } finally {
+          running = false;
+        }
+      };
       this.probes.push({ program: compiled, run, dispose: () => { engine.dispose(); this.memory.unmap(region); } });
-      if (tp && write) {
-        this.detachers.push(tp.addProbe((event) => {
-          if (!this.printer.accepting) return;
-          write(event);
-          run();
-        }));
-      }
+      if (tp && write) this.detachers.push(tp.addProbe((event) => run(() => write(event))));
       if (attach.kind === 'interval') {
         // Unreferenced: a script's timer never keeps the application alive on its own.
-        const timer = setInterval(() => { if (this.printer.accepting) run(); }, Number(attach.periodNs / 1_000_000n)).unref();
+        const timer = setInterval(() => run(), Number(attach.periodNs / 1_000_000n)).unref();
         this.detachers.push(() => clearInterval(timer));
       }
     }

@@ -178,3 +178,25 @@ test('wildcards match the declared tracepoints, one program each; probe names th
   assert.equal(out, '\n\n@[ust:wild:connect]: 1\n@[ust:wild:query]: 3\n@ms: 35\n');
   assert.throws(() => attachScript('ust:nothing:* { @ = count(); }'), /no tracepoint of this application matches/);
 });
+
+test('a probe never throws into emit(): a failing event is dropped with one warning; a probe that fires inside itself is skipped', () => {
+  const tp = tracepoint<Http>('http:guard', schema);
+  let warned = '';
+  let calls = 0;
+  // The script's output callback throws once: that event's probe fails.
+  const s = tp.attachScript('{ @n = count(); printf("x\\n"); }', {
+    write: (t) => { if (t === 'x\n' && calls++ === 0) throw new Error('disk full'); },
+    warn: (t) => { warned += t; },
+  });
+  assert.doesNotThrow(() => tp.emit(event(0)));
+  tp.emit(event(1));
+  assert.match(warned, /^script: ust:http:guard: .*disk full/);
+  // Re-entry: the output callback emits on the same tracepoint; the nested hit is skipped.
+  let out = '';
+  const tp2 = tracepoint<Http>('http:reenter', schema);
+  const s2 = tp2.attachScript('{ @n = count(); printf("y\\n"); }', { write: (t) => { out += t; if (t === 'y\n') tp2.emit(event(9)); } });
+  for (let i = 0; i < 3; i++) tp2.emit(event(i));
+  s2.stop();
+  assert.equal(out, 'y\ny\ny\n\n\n@n: 3\n');
+  s.stop();
+});
