@@ -1,7 +1,7 @@
 // What a script's ring-buffer records mean (printf, print, time, clear, zero, join, exit), and
 // printing the maps as bpftrace does at exit. Shared by the kernel session (runtime/session.ts)
-// and in-process scripts (ust/script.ts): both hand it records and a way to read their maps, so
-// the text and JSON they print are the same by construction.
+// and in-process scripts (ust/script.ts): both hand it records and their maps, so the text and
+// JSON they print, and what clear() and zero() do, are the same by construction.
 import type { CompiledScript } from '../ir/compile.js';
 import { ScriptMap } from '../ir/maps.js';
 import { RecordField, RecordSpec } from '../ir/records.js';
@@ -11,12 +11,16 @@ import { exitText, lostEventsText, mapText, printValueText } from '../output/tex
 import type * as JsonOutput from '../output/json.js';
 import type { MapDump, Value } from '../output/value.js';
 import { cString, decodeValue, DecodeContext } from './decode.js';
+import { dumpMap, MapEntries } from './map-dump.js';
 
-/** A script's maps as the printer needs them: where they live (kernel or VM) is not its business. */
-export interface ScriptMapStore {
-  dump(m: ScriptMap): MapDump;
-  /** clear(): delete every entry; zero(): keep the keys, zero the values (bucketed maps: delete). */
-  reset(m: ScriptMap, how: 'clear' | 'zero'): void;
+/**
+ * A script map's entries as the printer reads and resets them, wherever they live: a kernel
+ * BpfMap, or a VM map (one value per key, as one CPU).
+ */
+export interface MapAccess extends MapEntries {
+  keys(): Iterable<Uint8Array>;
+  delete(key: Uint8Array): unknown;
+  update(key: Uint8Array, value: Uint8Array): unknown;
 }
 
 export interface PrinterOptions {
@@ -37,7 +41,21 @@ export class RecordPrinter {
   /** exit()'s code, once a record asked for it. */
   exitCode: number | undefined;
 
-  constructor(private readonly script: CompiledScript, private readonly maps: ScriptMapStore, readonly ctx: DecodeContext, private readonly options: PrinterOptions) {}
+  constructor(private readonly script: CompiledScript, private readonly mapOf: (m: ScriptMap) => MapAccess | undefined, readonly ctx: DecodeContext, private readonly options: PrinterOptions) {}
+
+  private dump(m: ScriptMap): MapDump {
+    return dumpMap(m, this.mapOf(m)!, this.ctx);
+  }
+
+  /** clear(): delete every entry; zero(): keep the keys, zero the values (bucketed maps: delete). */
+  private reset(m: ScriptMap, how: 'clear' | 'zero'): void {
+    const map = this.mapOf(m);
+    if (!map) return;
+    for (const key of [...map.keys()]) {
+      if (how === 'clear' || m.bucketed) map.delete(key);
+      else map.update(key, new Uint8Array(m.valueSize));
+    }
+  }
 
   private get json(): typeof JsonOutput | undefined {
     return this.options.format === 'json' ? this.options.json : undefined;
@@ -71,14 +89,14 @@ export class RecordPrinter {
       case 'print': {
         const m = this.scriptMap(spec.map);
         if (!m) break;
-        const dump = this.maps.dump(m);
+        const dump = this.dump(m);
         const opts = { top: spec.top ?? 0, div: BigInt(spec.div ?? 1) };
         this.emit(json ? json.mapJson(dump, opts) : mapText(dump, opts));
         break;
       }
       case 'clear': case 'zero': {
         const m = this.scriptMap(spec.map);
-        if (m) this.maps.reset(m, spec.kind);
+        if (m) this.reset(m, spec.kind);
         break;
       }
       case 'time': {
@@ -114,7 +132,7 @@ export class RecordPrinter {
 
   /** Every @map's current contents. */
   dumpMaps(): MapDump[] {
-    return this.script.maps.map((m) => this.maps.dump(m));
+    return this.script.maps.map((m) => this.dump(m));
   }
 
   /** The maps that hold anything, as bpftrace prints them at exit. */

@@ -17,7 +17,6 @@ import { attach, checkAttachable, loadAttributes } from './attach.js';
 import { StackSymbolizer } from './symbols/stack-symbolizer.js';
 import { STACK_MAP } from '../ir/stacks.js';
 import { DecodeContext } from './decode.js';
-import { dumpMap } from './map-dump.js';
 import { RecordPrinter } from './record-printer.js';
 import { RingBufReader } from '../kernel/readers/ringbuf.js';
 
@@ -82,17 +81,7 @@ export class Session {
 
   constructor(readonly script: CompiledScript, readonly options: SessionOptions) {
     this.ctx = { probeNames: script.probeNames };
-    this.printer = new RecordPrinter(script, {
-      dump: (m) => dumpMap(m, this.maps.get(bpfMapName(m.name))!, this.ctx),
-      reset: (m, how) => {
-        const map = this.maps.get(bpfMapName(m.name));
-        if (!map) return;
-        for (const key of [...map.keys()]) {
-          if (how === 'clear' || m.bucketed) map.delete(key);
-          else map.update(key, new Uint8Array(m.valueSize));
-        }
-      },
-    }, this.ctx, {
+    this.printer = new RecordPrinter(script, (m) => this.maps.get(bpfMapName(m.name)), this.ctx, {
       format: options.format,
       write: options.write,
       // Loaded by run() only when needed; read through getters so they are seen once loaded.

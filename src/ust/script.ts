@@ -34,7 +34,6 @@ import { registerProbeReadHelpers } from '../vm/helpers-probe-read.js';
 import { verify, recordContext, VerifierError } from '../vm/verifier/index.js';
 import { JitProgram } from '../vm/jit/jit.js';
 import { Interpreter } from '../vm/interpreter.js';
-import { dumpMap } from '../runtime/map-dump.js';
 import { RecordPrinter } from '../runtime/record-printer.js';
 import * as jsonOutput from '../output/json.js';
 import * as strftimeModule from '../output/strftime.js';
@@ -110,20 +109,10 @@ export class UstScript {
     private readonly options: ScriptOptions & { file: string; source: string; printMapsOnExit: boolean },
   ) {
     const write = options.write ?? ((t: string) => { process.stdout.write(t); });
-    this.printer = new RecordPrinter(script, {
-      dump: (m) => {
-        const map = this.maps.named(bpfMapName(m.name))!;
-        // Per-CPU maps hold one value in the VM (one CPU).
-        return dumpMap(m, { lookupAll: () => map.entries(), splitPerCpu: (v) => [v] }, this.printer.ctx);
-      },
-      reset: (m, how) => {
-        const map = this.maps.named(bpfMapName(m.name));
-        if (!map) return;
-        for (const key of map.keys()) {
-          if (how === 'clear' || m.bucketed) map.delete(key);
-          else map.update(key, new Uint8Array(m.valueSize));
-        }
-      },
+    this.printer = new RecordPrinter(script, (m) => {
+      const map = this.maps.named(bpfMapName(m.name));
+      // Per-CPU maps hold one value in the VM (one CPU).
+      return map && { lookupAll: () => map.entries(), splitPerCpu: (v) => [v], keys: () => map.keys(), delete: (k) => map.delete(k), update: (k, v) => map.update(k, v) };
     }, { probeNames: script.probeNames }, {
       format: options.format ?? 'text', write, json: jsonOutput, strftime: strftimeModule,
       // exit() arrives inside a running program: stop once it has returned.
