@@ -8,6 +8,13 @@ import { UserError } from '../diagnostics.js';
 import { ProbeInstance, ProbeProvider, ProgType } from './provider.js';
 import { globToRegExp, hasWildcard } from './tracepoint.js';
 
+/** The tracepoints `written` (PROVIDER:EVENT, maybe with `*`/`?`) names among `declared`, sorted. */
+export function matchUstTracepoints(written: string, declared: readonly string[]): string[] {
+  if (!hasWildcard(written)) return [written];
+  const re = globToRegExp(written);
+  return declared.filter((n) => re.test(n)).sort();
+}
+
 export const ustProvider: ProbeProvider = {
   names: ['ust'],
   builtins: ['args'],
@@ -18,7 +25,7 @@ export const ustProvider: ProbeProvider = {
       throw new UserError(`${raw}: ust probes fire inside a Node.js application: attach the script there with ust.attachScript() (see README, "In-process tracepoints")`);
     }
     const written = `${parts[0]}:${parts[1]}`;
-    const names = hasWildcard(written) ? ust.names().filter((n) => globToRegExp(written).test(n)).sort() : [written];
+    const names = matchUstTracepoints(written, ust.names());
     if (names.length === 0) throw new UserError(`${raw}: no tracepoint of this application matches`);
     return names.map((name) => {
       const args = ust.fields(name);

@@ -18,7 +18,8 @@ import { UserError, renderDiagnostic } from '../diagnostics.js';
 import { parse } from '../lang/parser.js';
 import * as ast from '../lang/ast.js';
 import { analyse } from '../lang/semantic.js';
-import { ProbeContext, ProbeContextResolver, globToRegExp, tracepointArgs } from '../lang/probe-context.js';
+import { ProbeContext, ProbeContextResolver, tracepointArgs } from '../lang/probe-context.js';
+import { matchUstTracepoints } from '../probes/ust.js';
 import { probeContextResolver } from '../probes/context-resolver.js';
 import type { TracepointField } from '../kernel/tracefs.js';
 import { compileScript, CompiledProgram, CompiledScript } from '../ir/compile.js';
@@ -170,11 +171,11 @@ export class UstScript {
       // a warning; neither ever throws into the application's emit().
       let running = false;
       let failed = false;
-      const run = (fill?: () => void): void => {
+      const run = (event?: Record<string, unknown>): void => {
         if (running || !this.printer.accepting) return;
         running = true;
         try {
-          fill?.();
+          if (event && write) write(event);
           runEngine();
         } catch (e) {
           if (!failed) this.warn(`${this.options.file}: ${compiled.instance.name}: ${(e as Error).message} (this probe's failing events are dropped)\n`);
@@ -184,7 +185,7 @@ export class UstScript {
         }
       };
       this.probes.push({ program: compiled, run, dispose: () => { engine.dispose(); this.memory.unmap(region); } });
-      if (tp && write) this.detachers.push(tp.addProbe((event) => run(() => write(event))));
+      if (tp) this.detachers.push(tp.addProbe(run));
       if (attach.kind === 'interval') {
         // Unreferenced: a script's timer never keeps the application alive on its own.
         const timer = setInterval(() => run(), Number(attach.periodNs / 1_000_000n)).unref();
@@ -245,7 +246,7 @@ function ustResolver(tracepoints: TracepointRegistry): ProbeContextResolver {
   return (ap, provider): ProbeContext => {
     if (provider !== 'ust') return (base ??= probeContextResolver())(ap, provider);
     const written = ap.parts.join(':');
-    const names = ap.parts.length !== 2 ? [] : /[*?]/.test(written) ? tracepoints.names().filter((n) => globToRegExp(written).test(n)).sort() : [written];
+    const names = ap.parts.length !== 2 ? [] : matchUstTracepoints(written, tracepoints.names());
     const ctx: ProbeContext = { provider, attachPoint: ap, expanded: names.map((n) => `ust:${n}`), argRegisters: 0, registers: false, addrSpace: 'user' };
     const tp = names.length ? tracepoints.get(names[0]) : undefined;
     if (!tp) return ctx;
