@@ -43,6 +43,7 @@ export class Btf {
   /** Byte offset of type id i (index 0 unused: id 0 is void). */
   private readonly offsets: number[] = [0];
   private names: Map<string, number[]> | undefined;
+  private enumerators: Map<string, { id: number; value: bigint }> | undefined;
   private readonly cache = new Map<number, BtfType>();
   private readonly decoder = new TextDecoder();
 
@@ -196,6 +197,25 @@ export class Btf {
     return this.names.get(name) ?? [];
   }
 
+  /**
+   * The enum that defines enumerator `name` (TCP_FIN_WAIT1, SKB_DROP_REASON_NOT_SPECIFIED) and its
+   * value. Enumerators are not type names, so the first call indexes every enum once.
+   */
+  enumerator(name: string): { type: Extract<BtfType, { kind: 'enum' }>; value: bigint } | undefined {
+    if (!this.enumerators) {
+      this.enumerators = new Map();
+      for (let id = 1; id < this.offsets.length; id++) {
+        const kind = (this.view.getUint32(this.offsets[id] + 4, true) >>> 24) & 0x1f;
+        if (kind !== BtfKind.ENUM && kind !== BtfKind.ENUM64) continue;
+        const t = this.type(id) as Extract<BtfType, { kind: 'enum' }>;
+        // The first definition wins, as a C compiler would see one of them.
+        for (const v of t.values) if (!this.enumerators.has(v.name)) this.enumerators.set(v.name, { id, value: v.value });
+      }
+    }
+    const hit = this.enumerators.get(name);
+    return hit && { type: this.type(hit.id) as Extract<BtfType, { kind: 'enum' }>, value: hit.value };
+  }
+
   /** Every type name in this BTF (for listing probes: btf_trace_*, functions). */
   allNames(): IterableIterator<string> {
     this.idsByName('');
@@ -270,4 +290,10 @@ export class Btf {
     }
     return undefined;
   }
+}
+
+let kernelInstance: Btf | undefined;
+/** The running kernel's BTF, read once per process (the probes, struct types and enums share it). */
+export function kernelBtf(): Btf {
+  return (kernelInstance ??= Btf.kernel());
 }

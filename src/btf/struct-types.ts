@@ -7,20 +7,15 @@
 // lets you name their fields directly. Bitfields keep their bit position.
 import type { StructField, StructTypeT, Type } from '../lang/types.js';
 import { int, ptr, str, VOID, I8, U64 } from '../lang/types.js';
-import { Btf } from './btf.js';
+import { Btf, kernelBtf } from './btf.js';
 
 const cache = new Map<number, StructTypeT>();
-let kernel: Btf | undefined;
-
-function btf(): Btf {
-  return (kernel ??= Btf.kernel());
-}
 
 /** `struct NAME` / `union NAME` from kernel BTF, or undefined when the kernel has none. */
 export function kernelStructType(keyword: 'struct' | 'union' | 'enum', name: string): StructTypeT | undefined {
   if (keyword === 'enum') return undefined;
   let b: Btf;
-  try { b = btf(); } catch { return undefined; }
+  try { b = kernelBtf(); } catch { return undefined; }
   const t = b.find(name, keyword);
   if (!t || (t.kind !== 'struct' && t.kind !== 'union')) return undefined;
   return structType(b, t.id);
@@ -66,7 +61,7 @@ export function memberType(b: Btf, id: number): Type {
       if (t.bool) return { kind: 'bool' };
       if (t.size > 8) return { kind: 'array', element: int(8, false), length: t.size };
       return int(bitsFor(t.size), t.signed || (t.char && t.signed));
-    case 'enum': return int(bitsFor(t.size), t.signed);
+    case 'enum': return t.name ? { ...int(bitsFor(t.size), t.signed), enumName: t.name } : int(bitsFor(t.size), t.signed);
     case 'ptr': return ptr(pointee(b, t.type), 'kernel');
     case 'array': {
       const el = b.resolve(t.elem);

@@ -30,6 +30,8 @@ export interface CompileOptions {
   file?: string;
   /** In-process tracepoints' fields, for ust probes (src/ust; see ExpandOptions.ust). */
   ust?: ExpandOptions['ust'];
+  /** Enumerator names by value, for printing enum values (AnalysedProgram.enums, kernel BTF). */
+  enums?: (enumName: string) => ReadonlyMap<bigint, string> | undefined;
 }
 
 export interface CompiledProgram {
@@ -54,6 +56,8 @@ export interface CompiledScript {
   mapSpecs: MapSpec[];
   records: RecordSpec[];
   probeNames: string[];
+  /** Enumerator names by value (CompileOptions.enums), for the decoder. */
+  enums?: (enumName: string) => ReadonlyMap<bigint, string> | undefined;
 }
 
 function programName(instance: ProbeInstance, index: number): string {
@@ -130,6 +134,7 @@ function compileProgram(program: ast.Program, options: CompileOptions): Compiled
     mapSpecs: [...maps.map((m) => mapSpecOf(m)), ...(script.extraMaps?.values() ?? []), ...(needsRingbuf ? [ringbufSpec(), lostSpec()] : []), globalsSpec()],
     records,
     probeNames: script.probeNames,
+    enums: options.enums,
   };
 }
 

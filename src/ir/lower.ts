@@ -893,7 +893,8 @@ export class ProgramLowering {
     if (t.kind !== 'int') return t;
     // Arithmetic and variables hold full 64-bit values whatever width inference gave them.
     const direct = a.kind === 'Builtin' || a.kind === 'FieldAccess' || a.kind === 'Cast' || a.kind === 'Call';
-    return t.literal !== undefined || !direct ? { kind: 'int', bits: 64, signed: t.signed } : { kind: 'int', bits: t.bits, signed: t.signed };
+    const out: Type = t.literal !== undefined || !direct ? { kind: 'int', bits: 64, signed: t.signed } : { kind: 'int', bits: t.bits, signed: t.signed };
+    return t.enumName === undefined ? out : { ...out, enumName: t.enumName };
   }
 
   /**
@@ -991,6 +992,12 @@ export class ProgramLowering {
         return b.const(BigInt(p));
       }
       case 'ParamCount': return b.const(this.script.positional.length);
+      case 'Identifier': {
+        // An enumerator or an #included header's macro: the type checker resolved its value.
+        const t = e.type;
+        if (t?.kind === 'int' && t.literal !== undefined) return b.const(t.literal);
+        return this.callScalar({ kind: 'Call', name: e.name, nameSpan: e.span, args: [], span: e.span, type: e.type });
+      }
       case 'Builtin': return this.builtin(e.name, e);
       case 'Call': return this.callScalar(e);
       case 'Variable': {

@@ -49,6 +49,9 @@ export function cTypeToType(cType: string, size: number, signed: boolean): Type 
   }
   const known = cIntType(t);
   if (known && (known.kind !== 'int' || known.bits / 8 === size)) return known;
+  // `enum skb_drop_reason reason`: an integer that printf's %s prints as its enumerator's name.
+  const en = /^enum (\w+)$/.exec(t);
+  if (en && (size === 1 || size === 2 || size === 4 || size === 8)) return { ...int((size * 8) as IntBits, signed), enumName: en[1] };
   if (size === 1 || size === 2 || size === 4 || size === 8) return int((size * 8) as IntBits, signed);
   return { kind: 'array', element: int(8, false), length: size };
 }

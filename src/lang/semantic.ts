@@ -49,8 +49,11 @@ export interface AnalyseOptions {
   tracepoints?: TracepointSource;
   /** Directory `import` paths are relative to (default: the script's directory, or cwd for stdin). */
   importBase?: string;
-  /** Kernel enum constants (BTF), e.g. TCP_FIN_WAIT1, SKB_DROP_REASON_NOT_SPECIFIED. */
-  constants?: (name: string) => bigint | undefined;
+  /**
+   * Kernel enum constants (BTF), e.g. TCP_FIN_WAIT1, SKB_DROP_REASON_NOT_SPECIFIED, with their
+   * enum's name so printf's %s prints the enumerator (btf/enums.ts kernelEnumConstant).
+   */
+  constants?: (name: string) => { value: bigint; enumName?: string } | undefined;
   /** Kernel struct types (BTF), for casts like `(struct task_struct *)`. */
   structs?: (keyword: 'struct' | 'union' | 'enum', name: string) => StructTypeT | undefined;
 }
@@ -146,7 +149,8 @@ function promoteInts(a: IntType, b: IntType): IntType {
 }
 
 function strip(t: IntType): IntType {
-  return int(t.bits, t.signed);
+  // An enumerator's enum stays with the value, so `$r = SKB_...; printf("%s", $r)` prints its name.
+  return t.enumName ? { ...int(t.bits, t.signed), enumName: t.enumName } : int(t.bits, t.signed);
 }
 
 /** Widen an integer to the 64-bit type maps store. */
@@ -729,8 +733,11 @@ class Checker {
       case 'Identifier': {
         const en = this.enums.get(e.name);
         if (en) return { ...literalType(en.value), enumName: en.enumName };
-        const kc = this.options.constants?.(e.name) ?? this.headerConstant(e.name);
-        if (kc !== undefined) return literalType(kc);
+        // A macro from an #included header is replaced before C sees a kernel enumerator.
+        const hc = this.headerConstant(e.name);
+        if (hc !== undefined) return literalType(hc);
+        const kc = this.options.constants?.(e.name);
+        if (kc) return kc.enumName ? { ...literalType(kc.value), enumName: kc.enumName } : literalType(kc.value);
         const rule = FUNCTIONS[e.name];
         if (rule?.bare && rule.min === 0) return this.call(e, e.name, [], mapValue);
         if (rule) this.error(`${e.name}() requires arguments; call it with parentheses`, e);
@@ -972,7 +979,7 @@ class Checker {
         const t = this.expr(e);
         return t?.kind === 'int' ? t.literal : undefined;
       }
-      case 'Identifier': return this.enums.get(e.name)?.value ?? this.options.constants?.(e.name) ?? this.headerConstant(e.name);
+      case 'Identifier': return this.enums.get(e.name)?.value ?? this.headerConstant(e.name) ?? this.options.constants?.(e.name)?.value;
       case 'Cast': return this.fold(e.expr);
       case 'Unary': {
         const v = this.fold(e.operand);

@@ -162,7 +162,7 @@ export function formatConversion(spec: FormatSpec, v: Value): string {
       return pad(a === 0n ? '(nil)' : '0x' + a.toString(16), spec, '', false);
     }
     case 's': {
-      let s = valueText(v);
+      let s = v.kind === 'int' && v.enumerator !== undefined ? v.enumerator : valueText(v);
       if (spec.precision !== undefined) s = s.slice(0, spec.precision);
       return pad(s, spec, '', false);
     }

@@ -16,6 +16,8 @@ export interface IntValue {
   readonly value: bigint;
   readonly signed: boolean;
   readonly bits: IntBits;
+  /** An enum value's enumerator name (printf's %s prints it; numbers print the value). */
+  readonly enumerator?: string;
 }
 
 export interface BoolValue {

@@ -7,7 +7,7 @@
 // failing somewhere obscure. Listing uses available_filter_functions (kprobes) and BTF (fentry).
 import { readFileSync } from 'node:fs';
 import { UserError } from '../diagnostics.js';
-import { kernelBtf } from './raw-tracepoint.js';
+import { kernelBtf } from '../btf/btf.js';
 import { globToRegExp, hasWildcard } from './tracepoint.js';
 import { tracefsRoot } from '../kernel/tracefs.js';
 import { ARG_REGISTER_OFFSETS, RETVAL_OFFSET } from './uprobe.js';

@@ -4,13 +4,11 @@
 // kernel structs can be followed with ->) as well as arg0..argN. Wildcards expand over the
 // kernel's btf_trace_* typedefs, which is the list of raw tracepoints a BTF kernel has.
 import { UserError } from '../diagnostics.js';
-import { Btf } from '../btf/btf.js';
+import { kernelBtf } from '../btf/btf.js';
 import { rawTracepointArgs } from '../btf/tracepoint-args.js';
 import { globToRegExp, hasWildcard } from './tracepoint.js';
 import { ProbeInstance, ProbeProvider, ProgType } from './provider.js';
 
-let btf: Btf | undefined;
-export const kernelBtf = (): Btf => (btf ??= Btf.kernel());
 
 /** Every raw tracepoint the kernel's BTF describes. */
 export function listRawTracepoints(): string[] {

@@ -9,6 +9,8 @@ export interface DecodeContext {
   probeNames: readonly string[];
   /** Names for kstack/ustack values and ksym/usym addresses (runtime/symbols/stack-symbolizer.ts). */
   symbols?: import('./symbols/stack-symbolizer.js').StackSymbolizer;
+  /** Value -> enumerator name of `enum NAME` (the script's enums, then the kernel's). */
+  enums?: (enumName: string) => ReadonlyMap<bigint, string> | undefined;
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -33,7 +35,9 @@ export function decodeValue(type: Type, bytes: Uint8Array, offset: number, ctx: 
   switch (type.kind) {
     case 'int': {
       const raw = readUint(bytes, offset, wide ? 8 : type.bits / 8);
-      return { kind: 'int', value: normalizeInt(raw, type.signed, type.bits as IntBits), signed: type.signed, bits: type.bits as IntBits };
+      const value = normalizeInt(raw, type.signed, type.bits as IntBits);
+      const enumerator = type.enumName === undefined ? undefined : ctx.enums?.(type.enumName)?.get(value);
+      return { kind: 'int', value, signed: type.signed, bits: type.bits as IntBits, ...(enumerator === undefined ? {} : { enumerator }) };
     }
     case 'bool': return { kind: 'bool', value: readUint(bytes, offset, wide ? 8 : 1) !== 0n };
     case 'pointer': return { kind: 'int', value: readUint(bytes, offset, 8), signed: false, bits: 64 };

@@ -80,7 +80,7 @@ export class Session {
   private child: ChildProcess | undefined;
 
   constructor(readonly script: CompiledScript, readonly options: SessionOptions) {
-    this.ctx = { probeNames: script.probeNames };
+    this.ctx = { probeNames: script.probeNames, enums: script.enums };
     this.printer = new RecordPrinter(script, (m) => this.maps.get(bpfMapName(m.name)), this.ctx, {
       format: options.format,
       write: options.write,

@@ -114,7 +114,7 @@ export class UstScript {
       const map = this.maps.named(bpfMapName(m.name));
       // Per-CPU maps hold one value in the VM (one CPU).
       return map && { lookupAll: () => map.entries(), splitPerCpu: (v) => [v], keys: () => map.keys(), delete: (k) => map.delete(k), update: (k, v) => map.update(k, v) };
-    }, { probeNames: script.probeNames }, {
+    }, { probeNames: script.probeNames, enums: script.enums }, {
       format: options.format ?? 'text', write, json: jsonOutput, strftime: strftimeModule,
       // exit() arrives inside a running program: stop once it has returned.
       onExit: () => queueMicrotask(() => this.stop()),
@@ -271,6 +271,7 @@ export function attachScript(source: string, options: ScriptOptions = {}, tracep
     source, file, positional: options.params, ncpus: 1, possibleCpus: 1,
     strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined,
     ust: { names: () => tracepoints.names(), fields: (name) => { const tp = tracepoints.get(name); return tp && ustArgs(tp.layout); } },
+    enums: (name) => analysed.enums.get(name),
   });
   return new UstScript(script, tracepoints, argsFieldsRead(ast), { ...options, file, source, printMapsOnExit: analysed.config.print_maps_on_exit !== false });
 }

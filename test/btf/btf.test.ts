@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { Btf, BtfError } from '../../src/btf/btf.js';
-import { requireKernel } from '../support/environment.js';
+import { hasProgram, requireKernel } from '../support/environment.js';
 
 // A tiny hand-built BTF blob: int (id 1), struct point { int x; int y:4; } (id 2), ptr to it (id 3).
 function tinyBtf(): Uint8Array {
@@ -64,4 +65,27 @@ test('raw tracepoint arguments are named and typed from BTF', haveKernelBtf || r
   assert.deepEqual(args.map((a) => `${a.name}:${a.typeName}@${a.offset}`).slice(0, 3),
     ['preempt:bool@0', 'prev:struct task_struct *@8', 'next:struct task_struct *@16']);
   assert.throws(() => rawTracepointArgs(btf, 'no_such_tracepoint'), BtfError);
+});
+
+test('kernel enumerators resolve to the enum and value bpftool dumps for them', haveKernelBtf && hasProgram('bpftool') || requireKernel ? {} : { skip: 'needs /sys/kernel/btf/vmlinux and bpftool' }, () => {
+  const raw = execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'raw'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  // The first definition of a name wins (ids in order), as our index keeps it.
+  const expected = new Map<string, { enumName: string; value: bigint }>();
+  let current: string | undefined;
+  for (const line of raw.split('\n')) {
+    const head = /^\[\d+\] (\w+) '([^']*)'/.exec(line);
+    if (head) { current = head[1] === 'ENUM' || head[1] === 'ENUM64' ? head[2] : undefined; continue; }
+    const member = current !== undefined && /^\t'(\w+)' val=(-?\d+)(?:ULL|LL)?$/.exec(line);
+    if (member && !expected.has(member[1])) expected.set(member[1], { enumName: current === '(anon)' ? '' : current!, value: BigInt(member[2]) });
+  }
+  assert.ok(expected.size > 10000, `${expected.size} enumerators`);
+  assert.ok(expected.has('TCP_FIN_WAIT1') && expected.has('SKB_DROP_REASON_SOCKET_FILTER'));
+  const btf = Btf.kernel();
+  const wrong: string[] = [];
+  for (const [name, want] of expected) {
+    const got = btf.enumerator(name);
+    if (!got || got.value !== want.value || got.type.name !== want.enumName) wrong.push(`${name}: ${got ? `${got.type.name}=${got.value}` : 'missing'}, bpftool ${want.enumName}=${want.value}`);
+  }
+  assert.deepEqual(wrong.slice(0, 10), []);
+  assert.equal(btf.enumerator('NOT_AN_ENUMERATOR_ANYWHERE'), undefined);
 });

@@ -246,7 +246,7 @@ test('imports merge .bt scripts (macros, maps, probes) once, imported probes fir
 test('#define constants are substituted in probes; BTF-style constants come from options.constants', () => {
   const src = '#define RED "\\033[31m"\n#define N 10\n#define M (N * 2)\nBEGIN { $r = RED; @x = lhist(1, 0, M, 1); $t = TCP_CLOSE; }';
   const prog = parse(src);
-  const r = analyse(prog, { source: src, constants: (n) => (n === 'TCP_CLOSE' ? 7n : undefined) });
+  const r = analyse(prog, { source: src, constants: (n) => (n === 'TCP_CLOSE' ? { value: 7n, enumName: 'tcp_state' } : undefined) });
   const v = r.probes[0].variables;
   assert.equal(typeName(v.get('$r')!), 'string[6]');
   const lh = r.maps.get('@x')!.value!;

@@ -13,6 +13,7 @@ import { nrPossibleCpus } from '../../kernel/sys.js';
 // -l and -d load what they need on demand: every module imported here is paid by every run.
 // (BTF is read only when a script names a kernel struct or a BTF-typed probe.)
 import { kernelStructType } from '../../btf/struct-types.js';
+import { kernelEnumConstant, kernelEnumValues } from '../../btf/enums.js';
 import { probeContextResolver } from '../../probes/context-resolver.js';
 
 const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [ARGS...]
@@ -102,10 +103,11 @@ const trace: Command = {
       positional = positionals.slice(1);
     } else throw new UsageError('no program given');
     const ast = parse(source, { file });
-    const analysed = analyse(ast, { source, params: positional, structs: kernelStructType, resolver: probeContextResolver({ pid }) });
+    const analysed = analyse(ast, { source, params: positional, structs: kernelStructType, constants: kernelEnumConstant, resolver: probeContextResolver({ pid }) });
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
-    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), possibleCpus: nrPossibleCpus(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid });
+    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), possibleCpus: nrPossibleCpus(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid,
+      enums: (name) => analysed.enums.get(name) ?? kernelEnumValues(name) });
     if (o.d) { process.stdout.write(await debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
     const write = (text: string): void => { if (text) writeSync(fd, text); };

@@ -135,4 +135,6 @@ export const LOCKED: ReadonlySet<string> = new Set<string>([
   '132-string-map-keys-from-comm',
   '133-for-map-outer-vars',
   '134-for-map-return',
+  '135-enum-constants',
+  '136-enum-printf-symbolized',
 ]);
