@@ -122,7 +122,12 @@ function compileProgram(program: ast.Program, options: CompileOptions): Compiled
         lastError = e;
       }
     }
-    if (retry.length === pending.length) throw lastError!;
+    if (retry.length === pending.length) {
+      // No probe could go on: the rest read maps before they assign them. Let reads lay them out
+      // once; if that changes nothing either, the map really is never assigned.
+      if (script.readsLayOutMaps) throw lastError!;
+      script.readsLayOutMaps = true;
+    }
     pending = retry;
   }
   const maps = [...script.maps.values()];

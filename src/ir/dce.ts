@@ -3,7 +3,7 @@
 // a fixed point, since removing one use can make its operands dead in turn.
 import { defs, IrFunction, uses } from './ir.js';
 
-const PURE = new Set(['ctx', 'const', 'ldmap', 'lea', 'alu', 'neg', 'ldx']);
+const PURE = new Set(['ctx', 'const', 'ldmap', 'lea', 'alu', 'neg', 'bswap', 'ldx']);
 
 export function eliminateDeadCode(fn: IrFunction): IrFunction {
   let insns = removeDeadStores(foldImmediates(removeUnreachable(fn.insns)));

@@ -81,6 +81,9 @@ export function emitFunction(b: ProgramBuilder, fn: IrFunction, alloc: Allocatio
         break;
       }
       case 'neg': { const w = write(insn.dst, R2); const r = read(insn.dst, R2); if (r.n !== w.reg.n) b.mov64(w.reg, r); b.neg64(w.reg); w.commit(); break; }
+      // to-big-endian is a swap on the little-endian hosts BPF runs on, and loads on kernels older
+      // than the v4 unconditional bswap (6.6).
+      case 'bswap': { const w = write(insn.dst, R2); const r = read(insn.dst, R2); if (r.n !== w.reg.n) b.mov64(w.reg, r); b.endian('be', w.reg, insn.bits); w.commit(); break; }
       case 'const': { const w = write(insn.dst, R2); loadConst(w.reg, insn.value); w.commit(); break; }
       case 'ldmap': {
         const w = write(insn.dst, R2);

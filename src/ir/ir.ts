@@ -29,6 +29,8 @@ export type CallArg =
 export type IrInsn = { loc?: SourceLocation } & (
   | { op: 'alu'; wide: boolean; alu: AluName; dst: VReg; src: Operand; /** signed div/mod (ISA v4) */ signed?: boolean }
   | { op: 'neg'; dst: VReg }
+  /** Reverse the low `bits` bytes of dst, zeroing the rest (bswap()). */
+  | { op: 'bswap'; dst: VReg; bits: 16 | 32 | 64 }
   /** dst = the program's context argument (r1 at entry); must be the first instruction. */
   | { op: 'ctx'; dst: VReg; /** argument register 2..5 of a subprogram (default 1: the context) */ arg?: number }
   | { op: 'const'; dst: VReg; value: bigint }
@@ -57,7 +59,7 @@ export function uses(insn: IrInsn): VReg[] {
   const add = (x: unknown): void => { if (isVReg(x)) out.push(x); };
   switch (insn.op) {
     case 'alu': add(insn.dst); add(insn.src); break;
-    case 'neg': add(insn.dst); break;
+    case 'neg': case 'bswap': add(insn.dst); break;
     case 'ldx': add(insn.base); break;
     case 'stx': add(insn.base); add(insn.src); break;
     case 'st': add(insn.base); break;
@@ -73,7 +75,7 @@ export function uses(insn: IrInsn): VReg[] {
 /** Virtual registers an instruction writes. */
 export function defs(insn: IrInsn): VReg[] {
   switch (insn.op) {
-    case 'alu': case 'neg': case 'ctx': case 'const': case 'ldmap': case 'lea': case 'ldx': return [insn.dst];
+    case 'alu': case 'neg': case 'bswap': case 'ctx': case 'const': case 'ldmap': case 'lea': case 'ldx': return [insn.dst];
     case 'atomic': return insn.aop.startsWith('fetch') || insn.aop === 'xchg' ? [insn.src] : [];
     case 'call': return insn.dst ? [insn.dst] : [];
     default: return [];
@@ -99,6 +101,7 @@ export function formatIr(fn: IrFunction): string {
     switch (i.op) {
       case 'alu': s = `${v(i.dst)} ${i.signed ? 's' : ''}${i.alu}${i.wide ? '' : '32'}= ${v(i.src)}`; break;
       case 'neg': s = `${v(i.dst)} = -${v(i.dst)}`; break;
+      case 'bswap': s = `${v(i.dst)} = bswap${i.bits}(${v(i.dst)})`; break;
       case 'ctx': s = `${v(i.dst)} = ${i.arg ? `arg${i.arg}` : 'ctx'}`; break;
       case 'const': s = `${v(i.dst)} = ${i.value}`; break;
       case 'ldmap': s = i.value === undefined ? `${v(i.dst)} = map ${i.map}` : `${v(i.dst)} = &map ${i.map}[0]+${i.value}`; break;

@@ -41,6 +41,12 @@ export interface ScriptContext {
   source?: string;
   /** Maps the programs share beyond script maps (the kstack/ustack stack-trace map). */
   extraMaps?: Map<string, import('./maps.js').MapSpec>;
+  /**
+   * Set by the compiler when no probe assigns a map before reading it (`if (@start[tid]) ...;
+   * @start[tid] = nsecs;`): keyed reads may then lay the map out from their own keys. Assignments
+   * go first when they can, because their keys (a 64-byte str()) may be wider than a read's.
+   */
+  readsLayOutMaps?: boolean;
 }
 
 /**
@@ -229,7 +235,7 @@ export class ProgramLowering {
       }
       case 'Return': this.returnFromProbe(); break;
       case 'Delete': {
-        const m = this.scriptMap(s.map, s.span);
+        const m = this.accessedMap(s.map, s.keys, s.span);
         const key = this.mapKey(m, s.keys, s.span);
         b.call(Helper.map_delete_elem, [{ map: bpfMapName(m.name) }, { fp: key }], false);
         break;
@@ -481,13 +487,19 @@ export class ProgramLowering {
   // ---- maps ----------------------------------------------------------------------------------
 
   /** The ScriptMap for `ref`, laid out the first time it is seen from its semantic type. */
-  private scriptMap(ref: ast.MapRef, span: ast.Span, keyTypes?: Type[], kind?: ScriptMapKind, valueType?: Type, params?: bigint[]): ScriptMap {
+  /** The map a keyed access (read, delete, has_key) uses, laid out from `keys` when it must be. */
+  private accessedMap(ref: ast.MapRef, keys: ast.Expr[], span: ast.Span): ScriptMap {
+    return this.scriptMap(ref, span, undefined, undefined, undefined, undefined, keys);
+  }
+
+  private scriptMap(ref: ast.MapRef, span: ast.Span, keyTypes?: Type[], kind?: ScriptMapKind, valueType?: Type, params?: bigint[], readKeys?: ast.Expr[]): ScriptMap {
     const existing = this.script.maps.get(ref.name);
     if (existing) return existing;
     if (!kind) {
       const t = ref.type;
       if (t?.kind === 'aggregate') { kind = t.func; valueType = t.valueType; params = t.params; } else { kind = 'value'; valueType = t ?? I64; }
     }
+    if (!keyTypes && readKeys && this.script.readsLayOutMaps) keyTypes = this.keyTypesOf(readKeys);
     if (!keyTypes) {
       const e = new MapNotYetKnownError(`${ref.name} is used but never assigned`, span);
       if (this.script.source !== undefined) e.source = this.script.source;
@@ -804,7 +816,7 @@ export class ProgramLowering {
           const ref = a?.kind === 'MapAccess' ? a.map : a?.kind === 'Map' ? a : undefined;
           if (!ref) this.fail('delete() takes a map element', e.span);
           const keys = a.kind === 'MapAccess' ? a.keys : e.args.slice(1);
-          const m = this.scriptMap(ref, e.span);
+          const m = this.accessedMap(ref, keys, e.span);
           const key = this.mapKey(m, keys, e.span);
           this.b.call(Helper.map_delete_elem, [{ map: bpfMapName(m.name) }, { fp: key }], false);
           return;
@@ -1007,7 +1019,7 @@ export class ProgramLowering {
       }
       case 'Map': case 'MapAccess': {
         const ref = e.kind === 'Map' ? e : e.map;
-        const m = this.scriptMap(ref, e.span);
+        const m = this.accessedMap(ref, e.kind === 'Map' ? [] : e.keys, e.span);
         const key = this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span);
         if (m.kind === 'count' || m.kind === 'sum' || m.kind === 'avg' || m.kind === 'min' || m.kind === 'max') return this.aggregateRead(m, key);
         if (m.kind !== 'value') this.fail(`reading ${ref.name} in a probe is not supported: it holds ${m.kind}()`, e.span);
@@ -1244,7 +1256,7 @@ export class ProgramLowering {
       case 'has_key': {
         const ref = e.args[0];
         if (ref?.kind !== 'Map') this.fail('has_key() takes a map', e.span);
-        const m = this.scriptMap(ref, e.span);
+        const m = this.accessedMap(ref, e.args.slice(1), e.span);
         const key = this.mapKey(m, e.args.slice(1), e.span);
         const p = this.b.call(Helper.map_lookup_elem, [{ map: bpfMapName(m.name) }, { fp: key }])!;
         return this.bool(p, 'jne');
@@ -1257,6 +1269,15 @@ export class ProgramLowering {
       case 'strncmp': {
         const n = Number(this.constInt(e.args[2]));
         return this.strCompare(e.args[0], e.args[1], n, true);
+      }
+      case 'bswap': {
+        // The argument's width decides what is reversed (bswap((uint16)x) swaps two bytes).
+        const t = this.typeOf(e);
+        const bits = t.kind === 'int' ? t.bits : 64;
+        const v = this.scalar(e.args[0]);
+        if (bits === 8) this.truncate(v, 8, false);
+        else this.b.emit({ op: 'bswap', dst: v, bits: bits as 16 | 32 | 64 });
+        return v;
       }
       default: return probeCall(this.host, e) ?? this.fail(`function ${e.name}() is not supported here`, e.span);
     }
@@ -1391,7 +1412,7 @@ export class ProgramLowering {
       }
       case 'Map': case 'MapAccess': {
         const ref = e.kind === 'Map' ? e : e.map;
-        const m = this.scriptMap(ref, e.span);
+        const m = this.accessedMap(ref, e.kind === 'Map' ? [] : e.keys, e.span);
         const key = this.mapKey(m, e.kind === 'Map' ? [] : e.keys, e.span);
         const off = b.zeroed(m.valueSize, 'map value');
         const p = b.call(Helper.map_lookup_elem, [{ map: bpfMapName(m.name) }, { fp: key }])!;

@@ -102,6 +102,8 @@ const CONFIG_KEYS = new Set([
   'unstable_macro', 'unstable_import', 'symbol_source',
 ]);
 
+const ARITHMETIC_OPS = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>']);
+
 const MAP_TYPES = new Set(['hash', 'lruhash', 'percpuhash', 'percpulruhash']);
 
 /** Analyse a parsed program. Throws SemanticError (a SourceError) on the first error. */
@@ -220,6 +222,8 @@ class Checker {
 
   // Per-pass state.
   private final = false;
+  /** Set once inference has settled: see run(). */
+  private guessArithmetic = false;
   private changed = false;
   private contexts: ProbeContext[] = [];
   private vars = new Map<string, Type | undefined>();
@@ -268,7 +272,11 @@ class Checker {
     for (let pass = 0; pass < 8; pass++) {
       this.changed = false;
       this.pass();
-      if (!this.changed) break;
+      if (this.changed) continue;
+      // Settled with something still unknown, e.g. `@total = @total + $n`, whose only source is
+      // itself: give arithmetic with one unknown operand the other's type (as bpftrace does), once.
+      if (this.guessArithmetic) break;
+      this.guessArithmetic = true;
     }
     this.final = true;
     this.pass();
@@ -766,7 +774,12 @@ class Checker {
       case 'Binary': {
         const l = this.expr(e.left);
         const r = this.expr(e.right);
-        if (!l || !r) return undefined;
+        if (!l || !r) {
+          // `@total = @total + $n`: the map's type comes from the other operand, as in bpftrace.
+          const known = l ?? r;
+          if (this.guessArithmetic && !this.final && known?.kind === 'int' && ARITHMETIC_OPS.has(e.op)) return stripType(known);
+          return undefined;
+        }
         return this.binaryType(e.op, l, r, e, e.left, e.right);
       }
       case 'Unary': return this.unary(e);

@@ -10,6 +10,7 @@ import { UserError } from '../diagnostics.js';
 import { kernelBtf } from '../btf/btf.js';
 import { globToRegExp, hasWildcard } from './tracepoint.js';
 import { tracefsRoot } from '../kernel/tracefs.js';
+import { haveKprobes } from '../kernel/features.js';
 import { ARG_REGISTER_OFFSETS, RETVAL_OFFSET } from './uprobe.js';
 import { ProbeInstance, ProbeProvider, ProgType } from './provider.js';
 
@@ -28,12 +29,18 @@ export function btfFunctions(): string[] {
   return out.sort();
 }
 
-function expandNames(name: string, all: () => string[], raw: string): string[] {
+function expandNames(name: string, all: () => string[], raw: string, unavailable?: () => string | undefined): string[] {
   if (!hasWildcard(name)) return [name];
   const re = globToRegExp(name);
   const names = all().filter((n) => re.test(n));
-  if (names.length === 0) throw new UserError(`${raw}: no kernel function matches`);
+  // Without kprobes nothing matches; say why rather than that the pattern is wrong.
+  if (names.length === 0) throw new UserError(`${raw}: ${unavailable?.() ?? 'no kernel function matches'}`);
   return names;
+}
+
+function kprobesUnavailable(): string | undefined {
+  const k = haveKprobes();
+  return k.available ? undefined : `kprobes are not available on this kernel (${k.reason}); use tracepoint:, rawtracepoint: or uprobe: probes instead`;
 }
 
 function kprobe(retprobe: boolean): ProbeProvider {
@@ -46,7 +53,7 @@ function kprobe(retprobe: boolean): ProbeProvider {
       if (parts.length < 1 || parts.length > 2 || !spec) throw new UserError(`${raw}: ${provider} probes are ${provider}:FUNCTION`);
       const m = /^(.+?)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(spec)!;
       const offset = m[2] ? Number(BigInt(m[2])) : 0;
-      return expandNames(m[1], kprobeFunctions, raw).map((func) => ({
+      return expandNames(m[1], kprobeFunctions, raw, kprobesUnavailable).map((func) => ({
         provider, name: `${provider}:${func}${offset ? `+${offset}` : ''}`, progType: ProgType.KPROBE,
         attach: { kind: 'kprobe', func, offset, retprobe },
         argOffsets: retprobe ? undefined : ARG_REGISTER_OFFSETS, retvalOffset: retprobe ? RETVAL_OFFSET : undefined, argsAddrSpace: 'kernel',

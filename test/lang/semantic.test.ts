@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { SourceError } from '../../src/diagnostics.js';
 import { parse } from '../../src/lang/parser.js';
 import { analyse, type AnalyseOptions } from '../../src/lang/semantic.js';
+import { kernelEnumConstant } from '../../src/btf/enums.js';
 import { typeName, type Type } from '../../src/lang/types.js';
 import { tracepointArgs, canonicalProvider } from '../../src/lang/probe-context.js';
 import { tracepointFormat } from '../../src/kernel/tracefs.js';
@@ -279,7 +280,7 @@ test('every script of the oracle suite (valid bpftrace, current syntax) passes a
     const sidecar = join(dir, f.replace(/\.bt$/, '.json'));
     const side = existsSync(sidecar) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as { args?: string[]; flags?: string[] }) : {};
     try {
-      analyse(parse(src, { file: f }), { source: src, params: side.args ?? [], unsafe: (side.flags ?? []).includes('--unsafe') });
+      analyse(parse(src, { file: f }), { source: src, params: side.args ?? [], unsafe: (side.flags ?? []).includes('--unsafe'), constants: kernelEnumConstant });
     } catch (e) {
       failures.push(e instanceof SourceError ? e.render() : String(e));
     }

@@ -172,6 +172,11 @@ test('kprobe/kretprobe: attach where the kprobe PMU exists, refused with the rea
   } else {
     assert.equal(r.code, 1);
     assert.match(r.err, /kprobe:do_nanosleep: kprobes are not available on this kernel/);
+    // A wildcard matches nothing without kprobes: the reason is the same, at the probe's place.
+    const w = bpfkit('-e', 'kprobe:do_nano* { @ = count(); }');
+    assert.equal(w.code, 1);
+    assert.match(w.err, /^stdin:1:1: error: kprobes are not available on this kernel/);
+    assert.doesNotMatch(w.err, /no kernel function matches/);
   }
 });
 

@@ -137,4 +137,6 @@ export const LOCKED: ReadonlySet<string> = new Set<string>([
   '134-for-map-return',
   '135-enum-constants',
   '136-enum-printf-symbolized',
+  '150-map-read-before-assign',
+  '151-bswap',
 ]);
