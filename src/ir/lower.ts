@@ -791,6 +791,7 @@ export class ProgramLowering {
     if (e.kind === 'Call') {
       switch (e.name) {
         case 'printf': return this.printf(e);
+        case 'cat': return this.cat(e);
         case 'print': return this.print(e);
         case 'exit': {
           const code = e.args[0] ? Number(this.constInt(e.args[0])) : 0;
@@ -833,6 +834,16 @@ export class ProgramLowering {
     const fmt = e.args[0];
     if (fmt?.kind !== 'String') this.fail('printf() takes a string literal format', e.span);
     this.record((fields, size) => ({ kind: 'printf', format: fmt.value, fields, size }), e.args.slice(1));
+  }
+
+  /**
+   * cat(namefmt, args...): a program cannot open files, so like printf it only sends the
+   * arguments; userspace formats the name and prints the file (bpftrace's async cat).
+   */
+  private cat(e: ast.CallExpr): void {
+    const fmt = e.args[0];
+    if (fmt?.kind !== 'String') this.fail('cat() takes a string literal file name format', e.span);
+    this.record((fields, size) => ({ kind: 'cat', format: fmt.value, fields, size }), e.args.slice(1));
   }
 
   private print(e: ast.CallExpr): void {

@@ -1,7 +1,8 @@
 // Ring-buffer records: how a BPF program asks userspace to do something it cannot (format text,
-// print or clear a map, stop the session). Each record starts with a u64 record id that indexes
-// the session's record table; the payload that follows is laid out by the compiler and described
-// here, so the runtime can decode it into output/value.ts values without knowing the script.
+// print or clear a map, read a file, stop the session). Each record starts with a u64 record id
+// that indexes the session's record table; the payload that follows is laid out by the compiler
+// and described here, so the runtime can decode it into output/value.ts values without knowing
+// the script.
 import type { Type } from '../lang/types.js';
 
 /** One packed argument of a printf-like record. */
@@ -15,6 +16,8 @@ export interface RecordField {
 
 export type RecordSpec =
   | { kind: 'printf'; format: string; fields: RecordField[]; size: number }
+  /** cat(): the file name is `format` filled with the fields, as printf's text is. */
+  | { kind: 'cat'; format: string; fields: RecordField[]; size: number }
   | { kind: 'print'; map: string; top?: number; div?: number }
   | { kind: 'printValue'; field: RecordField; size: number }
   | { kind: 'clear'; map: string }

@@ -37,6 +37,18 @@ const libcMunmap = libc.func('int munmap(void *addr, size_t length)');
 const libcSysconf = libc.func('long sysconf(int name)');
 
 export { errnoName } from './native.js';
+
+let libcStrerror: ((errnum: number) => string) | undefined;
+/**
+ * libc's message for an errno ("No such file or directory"): the text C programs such as
+ * bpftrace print, which Node's own messages (libuv's, lower case and worded differently) are not.
+ * Bound on first use: only error paths need it.
+ */
+export function strerror(errno: number): string {
+  libcStrerror ??= libc.func('const char *strerror(int errnum)') as (errnum: number) => string;
+  return libcStrerror(errno);
+}
+
 export const Errno = koffi.os.errno as Record<string, number>;
 
 /** bpf() commands (enum bpf_cmd). */

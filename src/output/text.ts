@@ -81,3 +81,8 @@ export function attachedProbesText(n: number): string {
 export function lostEventsText(n: bigint | number): string {
   return `Lost ${n} events\n`;
 }
+
+/** cat() of a file that could not be opened or read (stderr, in text and JSON runs alike). */
+export function catErrorText(file: string, reason: string): string {
+  return `ERROR: failed to open file '${file}': ${reason}\n`;
+}

@@ -1,5 +1,5 @@
-// What a script's ring-buffer records mean (printf, print, time, clear, zero, join, exit), and
-// printing the maps as bpftrace does at exit. Shared by the kernel session (runtime/session.ts)
+// What a script's ring-buffer records mean (printf, print, time, clear, zero, join, cat, exit),
+// and printing the maps as bpftrace does at exit. Shared by the kernel session (runtime/session.ts)
 // and in-process scripts (ust/script.ts): both hand it records and their maps, so the text and
 // JSON they print, and what clear() and zero() do, are the same by construction.
 import type { CompiledScript } from '../ir/compile.js';
@@ -7,9 +7,10 @@ import { ScriptMap } from '../ir/maps.js';
 import { RecordField, RecordSpec } from '../ir/records.js';
 import { formatPrintf, parsePrintfFormat, FormatPart } from '../output/printf.js';
 import type * as StrftimeModule from '../output/strftime.js';
-import { exitText, lostEventsText, mapText, printValueText } from '../output/text.js';
+import { catErrorText, exitText, lostEventsText, mapText, printValueText } from '../output/text.js';
 import type * as JsonOutput from '../output/json.js';
 import type { MapDump, Value } from '../output/value.js';
+import type * as CatFileModule from './cat-file.js';
 import { cString, decodeValue, DecodeContext } from './decode.js';
 import { dumpMap, MapEntries } from './map-dump.js';
 
@@ -26,13 +27,21 @@ export interface MapAccess extends MapEntries {
 export interface PrinterOptions {
   format: 'text' | 'json';
   write: (text: string) => void;
+  /** Diagnostics (stderr): cat()'s "failed to open file". */
+  warn: (text: string) => void;
   /** Loaded by the caller when the output is JSON (every module costs the CLI start-up time). */
   json?: typeof JsonOutput;
   /** Loaded by the caller when the script uses time(). */
   strftime?: typeof StrftimeModule;
+  /** Loaded by the caller when the script uses cat(). */
+  catFile?: typeof CatFileModule;
+  /** config max_cat_bytes (default 10240). */
+  maxCatBytes?: number;
   /** Called when a record says exit(). */
   onExit?: () => void;
 }
+
+const decoder = new TextDecoder();
 
 export class RecordPrinter {
   private formats = new Map<number, FormatPart[]>();
@@ -75,10 +84,19 @@ export class RecordPrinter {
     const json = this.json;
     switch (spec.kind) {
       case 'printf': {
-        let parts = this.formats.get(id);
-        if (!parts) this.formats.set(id, (parts = parsePrintfFormat(spec.format)));
-        const text = formatPrintf(parts, spec.fields.map((f) => this.field(f, bytes)));
+        const text = this.formatted(id, spec.format, spec.fields, bytes);
         this.emit(json ? json.messageJson('printf', text) : text);
+        break;
+      }
+      case 'cat': {
+        const name = this.formatted(id, spec.format, spec.fields, bytes);
+        const cat = this.options.catFile!;
+        const { data, error } = cat.catFile(name, this.options.maxCatBytes ?? cat.DEFAULT_MAX_CAT_BYTES);
+        if (error !== undefined) this.options.warn(catErrorText(name, error));
+        // As bpftrace: the contents as they are (no newline added), and in JSON a cat message
+        // even when nothing could be read.
+        const text = decoder.decode(data);
+        this.emit(json ? json.messageJson('cat', text) : text);
         break;
       }
       case 'printValue': {
@@ -114,6 +132,13 @@ export class RecordPrinter {
       }
       case 'exit': this.accepting = false; this.exitCode = spec.code; this.options.onExit?.(); break;
     }
+  }
+
+  /** printf()'s text, or cat()'s file name: the record's format filled with its fields. */
+  private formatted(id: number, format: string, fields: RecordField[], bytes: Uint8Array): string {
+    let parts = this.formats.get(id);
+    if (!parts) this.formats.set(id, (parts = parsePrintfFormat(format)));
+    return formatPrintf(parts, fields.map((f) => this.field(f, bytes)));
   }
 
   private field(f: RecordField, bytes: Uint8Array): Value {

@@ -1,6 +1,6 @@
 // A tracing session, bpftrace's life cycle: create the maps, load every program (a verifier
 // rejection is reported at the script line that produced the rejected instruction), attach,
-// run BEGIN, read ring-buffer records (printf, print, time, clear, zero, exit) until exit(),
+// run BEGIN, read ring-buffer records (printf, print, time, cat, clear, zero, exit) until exit(),
 // Ctrl-C, a timeout or the end of `-c CMD`; then run END, print the maps, and close everything.
 import { spawn, ChildProcess } from 'node:child_process';
 import { BpfMap } from '../kernel/maps.js';
@@ -10,6 +10,7 @@ import { renderDiagnostic, UserError } from '../diagnostics.js';
 import type { CompiledProgram, CompiledScript } from '../ir/compile.js';
 import { GLOBALS_MAP, LOST_MAP, RINGBUF_MAP, bpfMapName } from '../ir/maps.js';
 import type * as StrftimeModule from '../output/strftime.js';
+import type * as CatFileModule from './cat-file.js';
 import { attachedProbesText } from '../output/text.js';
 import type * as JsonOutput from '../output/json.js';
 import type { MapDump } from '../output/value.js';
@@ -20,9 +21,10 @@ import { DecodeContext } from './decode.js';
 import { RecordPrinter } from './record-printer.js';
 import { RingBufReader } from '../kernel/readers/ringbuf.js';
 
-/** Loaded by Session.run() when the output format is JSON / the script uses time(). */
+/** Loaded by Session.run() when the output format is JSON / the script uses time() / cat(). */
 let jsonOutput: typeof JsonOutput;
 let strftimeModule: typeof StrftimeModule;
+let catFileModule: typeof CatFileModule;
 
 export interface SessionOptions {
   format: 'text' | 'json';
@@ -40,6 +42,8 @@ export interface SessionOptions {
   pid?: number;
   /** config print_maps_on_exit (default true). */
   printMapsOnExit?: boolean;
+  /** config max_cat_bytes (default 10240). */
+  maxCatBytes?: number;
   /** config cpp_demangle (default true): C++ names in stacks and usym demangled. */
   demangle?: boolean;
   /** Script file name and text, for verifier error locations. */
@@ -84,9 +88,12 @@ export class Session {
     this.printer = new RecordPrinter(script, (m) => this.maps.get(bpfMapName(m.name)), this.ctx, {
       format: options.format,
       write: options.write,
+      warn: options.warn,
+      maxCatBytes: options.maxCatBytes,
       // Loaded by run() only when needed; read through getters so they are seen once loaded.
       get json() { return jsonOutput; },
       get strftime() { return strftimeModule; },
+      get catFile() { return catFileModule; },
       onExit: () => this.finish(),
     });
   }
@@ -118,6 +125,7 @@ export class Session {
       // Output code most runs never need is loaded only when they do (every module costs start-up).
       if (this.options.format === 'json') jsonOutput = await import('../output/json.js');
       if (this.script.records.some((r) => r.kind === 'time')) strftimeModule = await import('../output/strftime.js');
+      if (this.script.records.some((r) => r.kind === 'cat')) catFileModule = await import('./cat-file.js');
       this.load();
       if (this.options.dryRun) return 0;
       const rb = this.maps.get(RINGBUF_MAP);

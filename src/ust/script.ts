@@ -38,6 +38,7 @@ import { Interpreter } from '../vm/interpreter.js';
 import { RecordPrinter } from '../runtime/record-printer.js';
 import * as jsonOutput from '../output/json.js';
 import * as strftimeModule from '../output/strftime.js';
+import * as catFileModule from '../runtime/cat-file.js';
 import { FieldLayout, INT_BYTES, RecordLayout } from '../lang/filter/layout.js';
 import { recordWriter } from './record.js';
 import { declaredTracepoints, TracepointRegistry } from './tracepoint.js';
@@ -107,7 +108,7 @@ export class UstScript {
     private readonly tracepoints: TracepointRegistry,
     /** The `args` fields the script reads (undefined: all of them); emit() writes only these. */
     private readonly fieldsRead: ReadonlySet<string> | undefined,
-    private readonly options: ScriptOptions & { file: string; source: string; printMapsOnExit: boolean },
+    private readonly options: ScriptOptions & { file: string; source: string; printMapsOnExit: boolean; maxCatBytes?: number },
   ) {
     const write = options.write ?? ((t: string) => { process.stdout.write(t); });
     this.printer = new RecordPrinter(script, (m) => {
@@ -116,6 +117,8 @@ export class UstScript {
       return map && { lookupAll: () => map.entries(), splitPerCpu: (v) => [v], keys: () => map.keys(), delete: (k) => map.delete(k), update: (k, v) => map.update(k, v) };
     }, { probeNames: script.probeNames, enums: script.enums }, {
       format: options.format ?? 'text', write, json: jsonOutput, strftime: strftimeModule,
+      warn: this.warn,
+      catFile: catFileModule, maxCatBytes: options.maxCatBytes,
       // exit() arrives inside a running program: stop once it has returned.
       onExit: () => queueMicrotask(() => this.stop()),
     });
@@ -273,7 +276,11 @@ export function attachScript(source: string, options: ScriptOptions = {}, tracep
     ust: { names: () => tracepoints.names(), fields: (name) => { const tp = tracepoints.get(name); return tp && ustArgs(tp.layout); } },
     enums: (name) => analysed.enums.get(name),
   });
-  return new UstScript(script, tracepoints, argsFieldsRead(ast), { ...options, file, source, printMapsOnExit: analysed.config.print_maps_on_exit !== false });
+  const maxCatBytes = analysed.config.max_cat_bytes;
+  return new UstScript(script, tracepoints, argsFieldsRead(ast), {
+    ...options, file, source, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
+    maxCatBytes: typeof maxCatBytes === 'bigint' ? Number(maxCatBytes) : undefined,
+  });
 }
 
 /**

@@ -36,6 +36,16 @@ test('printf becomes one ring buffer record with the id and packed arguments', (
   assert.ok(c.mapSpecs.some((m) => m.name === 'ringbuf'));
 });
 
+test('cat() is a record like printf: the name format stays in userspace, its arguments travel', () => {
+  const c = compile('BEGIN { cat("/proc/%d/%s", pid, "comm"); }');
+  assert.equal(c.records.length, 1);
+  const r = c.records[0];
+  assert.ok(r.kind === 'cat');
+  assert.equal(r.format, '/proc/%d/%s');
+  assert.deepEqual(r.fields.map((f) => f.offset), [8, 16]);
+  assert.deepEqual(helpersCalled(c.programs[0].insns).filter((h) => h !== Helper.get_current_pid_tgid), [Helper.ringbuf_output]);
+});
+
 test('count() updates a per-CPU hash in place, without atomics', () => {
   const c = compile('BEGIN { @[pid] = count(); }');
   const spec = c.mapSpecs.find((m) => m.name === 'AT_')!;

@@ -2,7 +2,7 @@
 // documented 0.17 -> current rewrites in test/lang/oracle/differences.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exitText, mapText, printValueText, attachedProbesText } from '../../src/output/text.js';
+import { exitText, mapText, printValueText, attachedProbesText, catErrorText } from '../../src/output/text.js';
 import { hist } from '../support/aggregates.js';
 import { fromBpftrace017 } from '../lang/oracle/differences.js';
 import { avg, count, int, max, min, stats, str, sum, tuple, type MapDump } from '../../src/output/value.js';
@@ -82,4 +82,8 @@ test('stacks: bpftrace and perf modes (bpftrace 0.17 capture, addresses elided)'
   assert.equal(valueText({ kind: 'stack', which: 'kstack', mode: 'bpftrace', frames }), '\n        perf_syscall_enter+397\n        syscall_trace_enter+384\n');
   assert.equal(valueText({ kind: 'stack', which: 'kstack', mode: 'perf', frames }), '\n\tffffffff81000010 perf_syscall_enter+397\n\tffffffff81000020 syscall_trace_enter+384\n');
   assert.equal(valueText({ kind: 'stack', which: 'ustack', mode: 'bpftrace', frames: [{ address: 0x401000n }] }), '\n        0x401000\n');
+});
+
+test('cat() of a file it cannot open: bpftrace\'s ERROR line', () => {
+  assert.equal(catErrorText('/nope', 'No such file or directory'), "ERROR: failed to open file '/nope': No such file or directory\n");
 });

@@ -95,6 +95,21 @@ test('-f json prints NDJSON like bpftrace', needs('bpftrace'), () => {
   assert.equal(drop(got.out), drop(want.out));
 });
 
+test('cat() of a file it cannot open: bpftrace\'s ERROR line on stderr; nothing on stdout, or an empty cat message in json', needs('bpftrace'), () => {
+  const p = 'BEGIN { cat("/nonexistent/bpfkit-%d", 7); cat("/proc/sys/kernel/ostype"); exit(); }';
+  const errors = (s: string): string => s.split('\n').filter((l) => !/RLIMIT/.test(l)).join('\n');
+  const lines = (s: string): string => s.split('\n').filter((l) => l !== '' && !/^Attach(ing|ed) \d+ probes?/.test(l) && !l.includes('attached_probes')).join('\n');
+  for (const flags of [[], ['-f', 'json']]) {
+    const want = run('bpftrace', [...flags, '-e', p]);
+    const got = bpfkit(...flags, '-e', p);
+    assert.equal(got.code, 0, got.err);
+    assert.equal(errors(got.err), "ERROR: failed to open file '/nonexistent/bpfkit-7': No such file or directory\n");
+    assert.equal(errors(got.err), errors(want.err));
+    assert.equal(lines(got.out), flags.length ? '{"type": "cat", "data": ""}\n{"type": "cat", "data": "Linux\\n"}' : 'Linux');
+    assert.equal(lines(got.out), lines(want.out));
+  }
+});
+
 test('user errors are one message and exit 1, never a stack', () => {
   const r = bpfkit('-e', 'BEGIN { printf("%d\\n", $x); }');
   assert.equal(r.code, 1);

@@ -166,6 +166,18 @@ test('config print_maps_on_exit = false keeps stop() quiet; warnings go to warn(
   assert.equal(out, '');
 });
 
+test('cat() prints the file in-process too, honours max_cat_bytes, and reports a missing file to warn()', () => {
+  const tp = tracepoint<Http>('http:cat', schema);
+  let out = '';
+  let warned = '';
+  const s = tp.attachScript('config = { max_cat_bytes = 3; print_maps_on_exit = false }\nust:http:cat { cat("/proc/sys/kernel/%s", args.path); printf("|\\n"); }', { write: (t) => { out += t; }, warn: (t) => { warned += t; } });
+  tp.emit({ ...event(1), path: 'ostype' });
+  tp.emit({ ...event(1), path: 'nonexistent' });
+  assert.equal(s.stop(), 0);
+  assert.equal(out, 'Lin|\n|\n');
+  assert.equal(warned, "ERROR: failed to open file '/proc/sys/kernel/nonexistent': No such file or directory\n");
+});
+
 test('wildcards match the declared tracepoints, one program each; probe names the one that fired', () => {
   const query = tracepoint<{ ms: number }>('wild:query', { ms: 'u32' });
   const connect = tracepoint<{ ms: number }>('wild:connect', { ms: 'u32' });

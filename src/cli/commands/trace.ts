@@ -106,6 +106,7 @@ const trace: Command = {
     const analysed = analyse(ast, { source, params: positional, structs: kernelStructType, constants: kernelEnumConstant, resolver: probeContextResolver({ pid }) });
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
+    const maxCatBytes = analysed.config.max_cat_bytes;
     const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), possibleCpus: nrPossibleCpus(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid,
       enums: (name) => analysed.enums.get(name) ?? kernelEnumValues(name) });
     if (o.d) { process.stdout.write(await debugListing(script, ast)); return 0; }
@@ -116,6 +117,7 @@ const trace: Command = {
         format, write, warn: (t) => process.stderr.write(t), verbose: o.v, quiet: o.q, dryRun: o['dry-run'],
         command: o.c, file, source, pid, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
         demangle: analysed.config.cpp_demangle !== false,
+        maxCatBytes: typeof maxCatBytes === 'bigint' ? Number(maxCatBytes) : undefined,
       });
       return await session.run();
     } finally {

@@ -137,6 +137,9 @@ export const LOCKED: ReadonlySet<string> = new Set<string>([
   '134-for-map-return',
   '135-enum-constants',
   '136-enum-printf-symbolized',
+  '137-cat',
+  '138-cat-json',
+  '139-cat-max-bytes',
   '150-map-read-before-assign',
   '151-bswap',
 ]);
