@@ -1360,17 +1360,23 @@ export class ProgramLowering {
           return this.memory({ kind: 'String', value: this.instance.attach.symbol!, span: e.span });
         }
         if (e.kind === 'Call' && name === 'str') return this.strCall(e);
-        if (e.kind === 'Call' && name === 'ntop' && e.args.length === 1) {
-          // { u64 family; u8 addr[16] }: an integer is an IPv4 address in network byte order.
+        if (e.kind === 'Call' && name === 'ntop' && (e.args.length === 1 || e.args.length === 2)) {
+          // { u64 family; u8 addr[16] }: an integer is an IPv4 address in network byte order; a
+          // byte array's length says the family unless ntop(AF, addr) names it.
+          const addr = e.args[e.args.length - 1];
           const off = b.zeroed(24, 'inet');
-          const t = this.typeOf(e.args[0]);
+          const t = this.typeOf(addr);
+          const family = (fallback: number): void => {
+            if (e.args.length === 2) b.stx('dw', 'fp', off, this.scalar(e.args[0]));
+            else b.st('dw', 'fp', off, fallback);
+          };
           if (t.kind === 'array' && (t.length === 4 || t.length === 16)) {
-            const src = this.memory(e.args[0]);
-            b.st('dw', 'fp', off, t.length === 4 ? 2 : 10);
+            const src = this.memory(addr);
+            family(t.length === 4 ? 2 : 10);
             this.copy(off + 8, src.off, t.length);
           } else {
-            b.st('dw', 'fp', off, 2);
-            b.stx('w', 'fp', off + 8, this.scalar(e.args[0]));
+            family(2);
+            b.stx('w', 'fp', off + 8, this.scalar(addr));
           }
           return { off, type: { kind: 'special', name: 'inet', size: 24 } };
         }

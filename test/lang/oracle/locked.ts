@@ -142,4 +142,5 @@ export const LOCKED: ReadonlySet<string> = new Set<string>([
   '139-cat-max-bytes',
   '150-map-read-before-assign',
   '151-bswap',
+  '152-ntop-family',
 ]);
