@@ -38,7 +38,8 @@ function expandNames(name: string, all: () => string[], raw: string, unavailable
   return names;
 }
 
-function kprobesUnavailable(): string | undefined {
+/** Why kprobe probes cannot attach here, with what to use instead; undefined when they can. */
+export function kprobesUnavailable(): string | undefined {
   const k = haveKprobes();
   return k.available ? undefined : `kprobes are not available on this kernel (${k.reason}); use tracepoint:, rawtracepoint: or uprobe: probes instead`;
 }

@@ -11,7 +11,8 @@ import { TracingLink } from '../kernel/links/tracing.js';
 import { AttachType, type ProgramSpec } from '../kernel/programs.js';
 import { PerfConst } from '../kernel/perf.js';
 import { BpfSyscallError } from '../kernel/sys.js';
-import { haveFentry, haveKprobes, vmlinuxFuncId } from '../kernel/features.js';
+import { haveFentry, vmlinuxFuncId } from '../kernel/features.js';
+import { kprobesUnavailable } from '../probes/kernel-function.js';
 import { UserError } from '../diagnostics.js';
 import type { ProbeInstance } from '../probes/provider.js';
 import { PERF_TYPE_HARDWARE } from '../probes/perf/event-names.js';
@@ -28,8 +29,8 @@ export class ProbeUnavailableError extends UserError {
 export function checkAttachable(instance: ProbeInstance): void {
   const a = instance.attach;
   if (a.kind === 'kprobe') {
-    const k = haveKprobes();
-    if (!k.available) throw new ProbeUnavailableError(`${instance.name}: kprobes are not available on this kernel (${k.reason}); use tracepoint:, rawtracepoint: or uprobe: probes instead`);
+    const why = kprobesUnavailable();
+    if (why) throw new ProbeUnavailableError(`${instance.name}: ${why}`);
   }
   if (a.kind === 'fentry') {
     const f = haveFentry();
