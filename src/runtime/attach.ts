@@ -12,11 +12,12 @@ import { AttachType, type ProgramSpec } from '../kernel/programs.js';
 import { PerfConst } from '../kernel/perf.js';
 import { BpfSyscallError } from '../kernel/sys.js';
 import { haveFentry, haveKprobes, vmlinuxFuncId } from '../kernel/features.js';
-import { UserError } from '../diagnostics.js';
+import { MissingProbeError } from '../diagnostics.js';
 import type { ProbeInstance } from '../probes/provider.js';
 import { PERF_TYPE_HARDWARE } from '../probes/perf/event-names.js';
 
-export class ProbeUnavailableError extends UserError {
+/** This kernel cannot attach the probe: one of the failures config missing_probes may skip. */
+export class ProbeUnavailableError extends MissingProbeError {
   constructor(message: string) { super(message); this.name = 'ProbeUnavailableError'; }
 }
 
