@@ -26,6 +26,9 @@ export class UserError extends Error {
 }
 
 export class SourceError extends UserError {
+  /** Lines printed after the quoted source as `note: ...` (what to do about it). */
+  notes: string[] = [];
+
   constructor(
     message: string,
     readonly span: Span,
@@ -39,9 +42,31 @@ export class SourceError extends UserError {
   }
 
   override render(): string {
-    return renderDiagnostic(this.file, this.source, this.span, this.message);
+    return renderDiagnostic(this.file, this.source, this.span, this.message) + this.notes.map((n) => `\nnote: ${n}`).join('');
   }
 }
+
+/**
+ * A probe that names something absent here (a tracepoint, kernel or user function, binary, USDT
+ * probe; a wildcard matching none) or that this kernel refuses to attach. Unlike the script's own
+ * mistakes (bad probe syntax, type errors), these depend on the machine, so the script's config
+ * `missing_probes` decides: "error" (the default), "warn" or "ignore" and skip the probe.
+ */
+export class MissingProbeError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MissingProbeError';
+  }
+  override render(): string {
+    return `error: ${this.message}\nnote: ${MISSING_PROBES_HINT}`;
+  }
+}
+
+/** The values of config `missing_probes`. */
+export type MissingProbes = 'error' | 'warn' | 'ignore';
+
+/** What an error about a missing probe suggests (bpftrace says as much). */
+export const MISSING_PROBES_HINT = 'if the probe may be absent, set config = { missing_probes = "warn" } (or "ignore") to skip it';
 
 /** Render a diagnostic in the compiler style, quoting the line and underlining the span. */
 export function renderDiagnostic(file: string, source: string | undefined, span: Span, message: string, kind = 'error'): string {

@@ -2,9 +2,10 @@
 // the map specs and record table they share. No kernel is touched here, so -d and the unit tests
 // run anywhere.
 import * as ast from '../lang/ast.js';
-import { SourceError } from '../diagnostics.js';
+import { MISSING_PROBES_HINT, MissingProbeError, SourceError, UserError } from '../diagnostics.js';
 import type { Instruction } from '../isa/instruction.js';
-import { expandAttachPoint, ExpandOptions, ProbeInstance } from '../probes/index.js';
+import type { ExpandOptions, ProbeInstance } from '../probes/index.js';
+import { AttachPointExpander } from '../probes/expander.js';
 import { emitFunction } from './emit.js';
 import { ProgramBuilder } from '../isa/builder.js';
 import { slotOffsets } from '../isa/instruction.js';
@@ -30,6 +31,8 @@ export interface CompileOptions {
   file?: string;
   /** In-process tracepoints' fields, for ust probes (src/ust; see ExpandOptions.ust). */
   ust?: ExpandOptions['ust'];
+  /** The expander semantic analysis used (probeContextResolver), to reuse its expansions. */
+  expander?: AttachPointExpander;
   /** Enumerator names by value, for printing enum values (AnalysedProgram.enums, kernel BTF). */
   enums?: (enumName: string) => ReadonlyMap<bigint, string> | undefined;
 }
@@ -89,21 +92,27 @@ function compileProgram(program: ast.Program, options: CompileOptions): Compiled
     strlen: options.strlen ?? 64,
     source: options.source,
   };
+  const expander = options.expander ?? new AttachPointExpander({ pid: options.pid, ust: options.ust });
   const jobs: { probe: ast.Probe; instance: ProbeInstance; index: number }[] = [];
   for (const probe of program.probes) {
     for (const ap of probe.attachPoints) {
       let instances: ProbeInstance[];
       try {
-        instances = expandAttachPoint(ap.provider, ap.parts, ap.raw, { pid: options.pid, ust: options.ust });
+        instances = expander.expand(ap.provider, ap.parts, ap.raw);
       } catch (e) {
         if (e instanceof CompileError) throw e;
         const err = new CompileError((e as Error).message.replace(`${ap.raw}: `, ''), ap.span);
         err.source = options.source;
+        // Semantic analysis normally meets missing probes first (probeContextResolver).
+        if (e instanceof MissingProbeError) err.notes.push(MISSING_PROBES_HINT);
         throw err;
       }
       for (const instance of instances) jobs.push({ probe, instance, index: jobs.length });
     }
   }
+  // Nothing would ever run: a script without probes, or one whose every attach point is missing
+  // (semantic analysis dropped them, config missing_probes). bpftrace refuses both too.
+  if (jobs.length === 0) throw new UserError('no probes to attach');
   const done = new Map<number, CompiledProgram>();
   // Probes that read a map assigned only by a later probe are retried once the others have laid
   // out their maps; a map that is never assigned is reported after the final pass.

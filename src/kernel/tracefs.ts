@@ -2,7 +2,7 @@
 // bpfkit mounts it itself when it is root and it is missing, as bpftrace expects it to be there.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { UserError } from '../diagnostics.js';
+import { MissingProbeError, UserError } from '../diagnostics.js';
 
 export class TracefsError extends UserError {
   constructor(message: string) { super(message); this.name = 'TracefsError'; }
@@ -53,7 +53,9 @@ const NAME_RE = /^[A-Za-z0-9_.-]+$/;
 function eventDir(category: string, name: string): string {
   if (!NAME_RE.test(category) || !NAME_RE.test(name)) throw new TracefsError(`invalid tracepoint name '${category}:${name}'`);
   const dir = `${tracefsRoot()}/events/${category}/${name}`;
-  if (!existsSync(dir)) throw new TracefsError(`tracepoint not found: ${category}:${name}`);
+  // Which tracepoints exist depends on the kernel (and its architecture): a missing one is a
+  // missing probe, which config missing_probes may skip.
+  if (!existsSync(dir)) throw new MissingProbeError(`tracepoint not found: ${category}:${name}`);
   return dir;
 }
 

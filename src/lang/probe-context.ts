@@ -11,6 +11,7 @@ import type { AttachPoint } from './ast.js';
 import type { StructTypeT, StructField, Type } from './types.js';
 import { I8, U64, ptr, str } from './types.js';
 import { cTypeToType } from './ctype.js';
+import { MissingProbeError } from '../diagnostics.js';
 
 /** Canonical provider names (aliases resolved). */
 export type ProviderName =
@@ -67,7 +68,10 @@ export interface ProbeContext {
   addrSpace: 'kernel' | 'user';
 }
 
-/** Resolve one attach point into its context; throw a UserError for unknown probes. */
+/**
+ * Resolve one attach point into its context; throw a MissingProbeError when it names nothing that
+ * exists here (config missing_probes then decides), another UserError for invalid ones.
+ */
 export type ProbeContextResolver = (ap: AttachPoint, provider: ProviderName) => ProbeContext;
 
 // ---------------------------------------------------------------------------------------------
@@ -76,6 +80,7 @@ export type ProbeContextResolver = (ap: AttachPoint, provider: ProviderName) => 
 /** Tracepoint field access for the default resolver (injectable for tests without tracefs). */
 export interface TracepointSource {
   list(pattern: string): string[];
+  /** Throws MissingProbeError for a tracepoint this kernel does not have. */
   format(category: string, name: string): { fields: { name: string; type: string; offset: number; size: number; signed: boolean; arrayLength?: number; dataLoc: boolean; common: boolean }[] };
 }
 
@@ -133,7 +138,9 @@ export function defaultResolver(tracepoints?: TracepointSource): ProbeContextRes
         const [category, event] = ap.parts;
         if (category === undefined || event === undefined || ap.parts.length !== 2) return base;
         const matches = /[*?]/.test(category + event) ? tracepoints.list(`${category}:${event}`) : [`${category}:${event}`];
-        if (matches.length === 0) return { ...base, expanded: [] };
+        // A missing probe (config missing_probes decides), as a missing tracepoint is: `format`
+        // throws MissingProbeError for those.
+        if (matches.length === 0) throw new MissingProbeError('no tracepoint matches');
         const [c0, e0] = matches[0].split(':');
         const args = tracepointArgs(c0, e0, tracepoints.format(c0, e0).fields);
         return { ...base, expanded: matches.map((m) => `tracepoint:${m}`), args };

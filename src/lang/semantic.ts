@@ -9,7 +9,7 @@
 
 import type * as A from './ast.js';
 import { isTypeExpr } from './ast.js';
-import { SourceError, type Span } from '../diagnostics.js';
+import { MISSING_PROBES_HINT, MissingProbeError, SourceError, type Span } from '../diagnostics.js';
 import { FUNCTIONS, arityMessage, builtinType, type CallEnv } from './builtins.js';
 import { cIntType } from './ctype.js';
 import { listTracepoints, tracepointFormat } from '../kernel/tracefs.js';
@@ -236,16 +236,23 @@ class Checker {
     this.resolver = options.resolver ?? defaultResolver(options.tracepoints ?? tracefsSource());
   }
 
-  private error(message: string, node: { span: Span }): never {
+  private error(message: string, node: { span: Span }, notes: string[] = []): never {
     const o = this.origin;
-    throw new SemanticError(message, node.span, o?.file ?? this.file, o ? o.source : this.source);
+    const e = new SemanticError(message, node.span, o?.file ?? this.file, o ? o.source : this.source);
+    e.notes = notes;
+    throw e;
   }
 
   /** The imported file the probe being checked came from, if any. */
   private origin?: { file: string; source: string };
 
+  /** A warning found by the type checker: recorded in the final pass, once the types are known. */
   private warn(message: string, node: { span: Span }): void {
-    if (!this.final) return;
+    if (this.final) this.record(message, node);
+  }
+
+  /** A warning, rendered like an error with `warning:` (duplicates dropped). */
+  private record(message: string, node: { span: Span }): void {
     const file = this.origin?.file ?? this.file;
     const source = this.origin ? this.origin.source : this.source;
     const span = node.span;
@@ -265,8 +272,18 @@ class Checker {
     expandMacros(this.program, (m, n) => this.error(m, n));
     for (const p of this.program.probes) {
       this.origin = p.origin;
-      this.probeInfos.push({ probe: p, contexts: p.attachPoints.map((ap) => this.resolve(ap)), variables: new Map() });
+      const contexts: ProbeContext[] = [];
+      // Attach points that name nothing here and config missing_probes skips leave the tree
+      // before type checking: the body is never checked against a context that does not exist,
+      // and the compiler never sees them. A probe left without any goes too.
+      p.attachPoints = p.attachPoints.filter((ap) => {
+        const ctx = this.resolve(ap);
+        if (ctx) contexts.push(ctx);
+        return ctx !== undefined;
+      });
+      if (contexts.length) this.probeInfos.push({ probe: p, contexts, variables: new Map() });
     }
+    this.program.probes = this.program.probes.filter((p) => p.attachPoints.length > 0);
     this.origin = undefined;
     // Fixed point: repeat while passes learn new types (bounded: each pass can only settle more).
     for (let pass = 0; pass < 8; pass++) {
@@ -384,7 +401,8 @@ class Checker {
     }
   }
 
-  private resolve(ap: A.AttachPoint): ProbeContext {
+  /** The attach point's context, or undefined when it is missing and config missing_probes skips it. */
+  private resolve(ap: A.AttachPoint): ProbeContext | undefined {
     const provider = canonicalProvider(ap.provider);
     if (!provider) this.error(`Invalid probe type: ${ap.provider}`, ap);
     const parts = ap.parts.map((p) => p.replace(/\$(\d+)/g, (_, n: string) => this.options.params?.[Number(n) - 1] ?? ''));
@@ -410,9 +428,20 @@ class Checker {
     try {
       return this.resolver({ ...ap, parts }, provider);
     } catch (e) {
+      if (e instanceof MissingProbeError) return this.missingProbe(ap, e);
       if (e instanceof SourceError) throw e;
       this.error((e as Error).message, ap);
     }
+  }
+
+  /** What config missing_probes says to do with an attach point naming nothing that exists. */
+  private missingProbe(ap: A.AttachPoint, e: MissingProbeError): undefined {
+    // Providers name the attach point first; the diagnostic already points at it.
+    const why = e.message.startsWith(`${ap.raw}: `) ? e.message.slice(ap.raw.length + 2) : e.message;
+    const policy = this.config.missing_probes ?? 'error';
+    if (policy === 'error') this.error(why, ap, [MISSING_PROBES_HINT]);
+    if (policy === 'warn') this.record(`skipping ${ap.raw}: ${why}`, ap);
+    return undefined;
   }
 
   // --- statements -----------------------------------------------------------------------

@@ -5,13 +5,14 @@
 import { defaultResolver, ProbeContext, ProbeContextResolver, globToRegExp } from '../lang/probe-context.js';
 import type { StructField, StructTypeT } from '../lang/types.js';
 import { I64, U64 } from '../lang/types.js';
-import { usdtProvider } from './usdt.js';
 import { listTracepoints, tracepointFormat } from '../kernel/tracefs.js';
 import { rawTracepointArgs } from '../btf/tracepoint-args.js';
 import { memberType } from '../btf/struct-types.js';
 import { kernelBtf } from '../btf/btf.js';
 import { listRawTracepoints } from './raw-tracepoint.js';
 import type { ExpandOptions } from './provider.js';
+import { AttachPointExpander } from './expander.js';
+import { MissingProbeError } from '../diagnostics.js';
 import { resolveUprobeTarget } from './uprobe/resolve-target.js';
 import { uprobeArgs } from './uprobe/dwarf-args.js';
 
@@ -21,7 +22,14 @@ function btfArgs(name: string, params: { name: string; type: number }[]): Struct
   return { kind: 'struct', name: `struct _args_${name}`, size: 8 * params.length, fields };
 }
 
-export function probeContextResolver(options: ExpandOptions = {}): ProbeContextResolver {
+/**
+ * Attach points are expanded here already, to report missing probes (MissingProbeError) before
+ * the probe bodies are type-checked: pass the expander the compiler will use (compileScript's
+ * `expander` option) and it reuses the instances.
+ */
+export function probeContextResolver(expandWith: ExpandOptions | AttachPointExpander = {}): ProbeContextResolver {
+  const expander = expandWith instanceof AttachPointExpander ? expandWith : new AttachPointExpander(expandWith);
+  const options = expander.options;
   const base = defaultResolver({
     list: (pattern) => {
       const [c, e] = pattern.split(':');
@@ -31,6 +39,12 @@ export function probeContextResolver(options: ExpandOptions = {}): ProbeContextR
     format: (c, n) => tracepointFormat(c, n),
   });
   return (ap, provider): ProbeContext => {
+    try {
+      expander.expand(provider, ap.parts, ap.raw);
+    } catch (e) {
+      // Only absence matters here; other expansion errors the compiler reports, as it always has.
+      if (e instanceof MissingProbeError) throw e;
+    }
     const ctx = base(ap, provider);
     try {
       if (provider === 'rawtracepoint') {
@@ -42,7 +56,7 @@ export function probeContextResolver(options: ExpandOptions = {}): ProbeContextR
       }
       if (provider === 'usdt' && ap.parts.length >= 2) {
         // USDT operands say their width and sign: bpftrace types a signed argument as int64.
-        const site = usdtProvider.expand(ap.parts, ap.raw, options)[0];
+        const site = expander.expand('usdt', ap.parts, ap.raw)[0];
         const specs = site?.usdtArgs ?? [];
         return { ...ctx, argRegisters: specs.length, argTypes: specs.map((a) => (a.signed ? I64 : U64)) };
       }

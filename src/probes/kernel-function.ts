@@ -6,7 +6,7 @@
 // with EPERM under lockdown) the runtime refuses at attach with the probe's reason, instead of
 // failing somewhere obscure. Listing uses available_filter_functions (kprobes) and BTF (fentry).
 import { readFileSync } from 'node:fs';
-import { UserError } from '../diagnostics.js';
+import { MissingProbeError, UserError } from '../diagnostics.js';
 import { kernelBtf } from '../btf/btf.js';
 import { globToRegExp, hasWildcard } from './tracepoint.js';
 import { tracefsRoot } from '../kernel/tracefs.js';
@@ -34,7 +34,7 @@ function expandNames(name: string, all: () => string[], raw: string, unavailable
   const re = globToRegExp(name);
   const names = all().filter((n) => re.test(n));
   // Without kprobes nothing matches; say why rather than that the pattern is wrong.
-  if (names.length === 0) throw new UserError(`${raw}: ${unavailable?.() ?? 'no kernel function matches'}`);
+  if (names.length === 0) throw new MissingProbeError(`${raw}: ${unavailable?.() ?? 'no kernel function matches'}`);
   return names;
 }
 
@@ -78,7 +78,7 @@ function fentry(exit: boolean): ProbeProvider {
       return expandNames(name, btfFunctions, raw).map((func) => {
         const b = kernelBtf();
         const fn = b.find(func, 'func');
-        if (!fn || fn.kind !== 'func') throw new UserError(`${raw}: kernel function '${func}' has no BTF`);
+        if (!fn || fn.kind !== 'func') throw new MissingProbeError(`${raw}: kernel function '${func}' has no BTF`);
         const proto = b.resolve(fn.type);
         const params = proto.kind === 'func_proto' ? proto.params : [];
         return {

@@ -3,8 +3,8 @@
 // and types come from kernel BTF (btf/tracepoint-args.ts), so `args.NAME` is typed (pointers to
 // kernel structs can be followed with ->) as well as arg0..argN. Wildcards expand over the
 // kernel's btf_trace_* typedefs, which is the list of raw tracepoints a BTF kernel has.
-import { UserError } from '../diagnostics.js';
-import { kernelBtf } from '../btf/btf.js';
+import { MissingProbeError, UserError } from '../diagnostics.js';
+import { BtfError, kernelBtf } from '../btf/btf.js';
 import { rawTracepointArgs } from '../btf/tracepoint-args.js';
 import { globToRegExp, hasWildcard } from './tracepoint.js';
 import { ProbeInstance, ProbeProvider, ProgType } from './provider.js';
@@ -19,7 +19,15 @@ export function listRawTracepoints(): string[] {
 }
 
 export function rawTracepointInstance(name: string): ProbeInstance {
-  const args = rawTracepointArgs(kernelBtf(), name);
+  const btf = kernelBtf();
+  let args;
+  try {
+    args = rawTracepointArgs(btf, name);
+  } catch (e) {
+    // The kernel has no such raw tracepoint: a missing probe (config missing_probes).
+    if (e instanceof BtfError) throw new MissingProbeError(e.message);
+    throw e;
+  }
   return {
     provider: 'rawtracepoint', name: `rawtracepoint:${name}`, progType: ProgType.RAW_TRACEPOINT,
     attach: { kind: 'rawtracepoint', tracepoint: name },
@@ -39,7 +47,7 @@ export const rawTracepointProvider: ProbeProvider = {
     if (!hasWildcard(name)) return [rawTracepointInstance(name)];
     const re = globToRegExp(name);
     const names = listRawTracepoints().filter((n) => re.test(n));
-    if (names.length === 0) throw new UserError(`${raw}: no raw tracepoint matches`);
+    if (names.length === 0) throw new MissingProbeError(`${raw}: no raw tracepoint matches`);
     return names.map(rawTracepointInstance);
   },
   list(pattern: string): string[] {

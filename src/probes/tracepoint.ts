@@ -2,7 +2,7 @@
 // parts expanded against tracefs. The context is the raw trace record, whose layout the event's
 // format file gives; `args.NAME` reads its non-common fields. Attaches via perf_event_open of the
 // tracepoint id plus a BPF link (kernel/links).
-import { UserError } from '../diagnostics.js';
+import { MissingProbeError, UserError } from '../diagnostics.js';
 import { listTracepoints, tracepointFormat } from '../kernel/tracefs.js';
 import { ProbeInstance, ProbeProvider, ProgType } from './provider.js';
 
@@ -39,7 +39,7 @@ export const tracepointProvider: ProbeProvider = {
   expand(parts: readonly string[], raw: string): ProbeInstance[] {
     if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UserError(`${raw}: tracepoint probes are tracepoint:CATEGORY:EVENT`);
     const matches = matchTracepoints(parts[0], parts[1]);
-    if (matches.length === 0) throw new UserError(`${raw}: no tracepoint matches`);
+    if (matches.length === 0) throw new MissingProbeError(`${raw}: no tracepoint matches`);
     return matches.map((tp) => {
       const [c, e] = tp.split(':');
       return tracepointInstance(c, e);

@@ -4,7 +4,7 @@
 // file's function symbols), SYMBOL+OFFSET, or an address (0x...). The program type is kprobe:
 // the context is the task's struct pt_regs, so arg0..arg5 are the System V argument registers
 // and retval is rax, read at their x86-64 pt_regs offsets.
-import { UserError } from '../diagnostics.js';
+import { MissingProbeError, UserError } from '../diagnostics.js';
 import { ElfFile, SymbolType } from '../elf/elf.js';
 import { globToRegExp, hasWildcard } from './tracepoint.js';
 import { resolveUprobeTarget } from './uprobe/resolve-target.js';
@@ -42,23 +42,29 @@ function uprobeInstances(retprobe: boolean, parts: readonly string[], raw: strin
     // Typed `args` where the binary has DWARF for the function (entry probes only).
     args: !retprobe && symbol && name === symbol ? uprobeArgs(path, symbol)?.fields : undefined,
   });
+  // A function (or address) the binary does not have is a missing probe (config missing_probes):
+  // binaries differ between versions and builds.
+  const offsetOf = (symbol: string): number => {
+    if (!elf.findSymbol(symbol)) throw new MissingProbeError(`${raw}: ${path}: no symbol '${symbol}'`);
+    return elf.symbolFileOffset(symbol);
+  };
   if (/^0x[0-9a-f]+$/i.test(fn) || /^\d+$/.test(fn)) {
     const off = elf.vaddrToOffset(BigInt(fn));
-    if (off === undefined) throw new UserError(`${raw}: address ${fn} is in no loaded segment of ${path}`);
+    if (off === undefined) throw new MissingProbeError(`${raw}: address ${fn} is in no loaded segment of ${path}`);
     return [instance(fn, off)];
   }
   const plus = /^(.+)\+(0x[0-9a-f]+|\d+)$/i.exec(fn);
   if (plus) {
     if (retprobe) throw new UserError(`${raw}: uretprobe cannot use an offset`);
-    return [instance(fn, elf.symbolFileOffset(plus[1]) + Number(BigInt(plus[2])), plus[1])];
+    return [instance(fn, offsetOf(plus[1]) + Number(BigInt(plus[2])), plus[1])];
   }
   if (hasWildcard(fn)) {
     const re = globToRegExp(fn);
     const names = functionSymbols(elf).filter((n) => re.test(n));
-    if (names.length === 0) throw new UserError(`${raw}: no function in ${path} matches '${fn}'`);
+    if (names.length === 0) throw new MissingProbeError(`${raw}: no function in ${path} matches '${fn}'`);
     return names.map((n) => instance(n, elf.symbolFileOffset(n), n));
   }
-  return [instance(fn, elf.symbolFileOffset(fn), fn)];
+  return [instance(fn, offsetOf(fn), fn)];
 }
 
 function listUprobes(provider: 'uprobe' | 'uretprobe', pattern: string, options?: ExpandOptions): string[] {

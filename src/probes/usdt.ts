@@ -4,7 +4,7 @@
 // from pt_regs (probes/usdt/arguments.ts). Sites with an is-enabled semaphore attach with the
 // semaphore's file offset as the uprobe's ref_ctr_offset, the mechanism UsdtLink uses: the
 // kernel raises the counter in every process mapping the file while the probe is attached.
-import { UserError } from '../diagnostics.js';
+import { MissingProbeError, UserError } from '../diagnostics.js';
 import { ElfFile } from '../elf/elf.js';
 import { usdtProbes, UsdtProbe } from '../elf/usdt.js';
 import { globToRegExp } from './tracepoint.js';
@@ -26,7 +26,7 @@ export const usdtProvider: ProbeProvider = {
     const nameRe = globToRegExp(parts[parts.length - 1]);
     const shown = parts[0].includes('/') ? parts[0] : path;
     const sites = probes.filter((p) => provRe.test(p.provider) && nameRe.test(p.name));
-    if (sites.length === 0) throw new UserError(`${raw}: no USDT probe in ${path} matches`);
+    if (sites.length === 0) throw new MissingProbeError(`${raw}: no USDT probe in ${path} matches`);
     return sites.map((p) => ({
       provider: 'usdt', name: `usdt:${shown}:${p.provider}:${p.name}`, progType: ProgType.KPROBE,
       attach: { kind: 'uprobe', path, offset: p.offset, retprobe: false, pid: options?.pid, refCtrOffset: p.semaphoreOffset || undefined },

@@ -4,7 +4,7 @@
 // tracepoints' names, one program each, as tracepoint wildcards do. Such a probe fires inside the
 // application, in the userspace VM, so it expands only where the application supplies its
 // tracepoints (ExpandOptions.ust); the bpfkit command refuses it with the way to run it.
-import { UserError } from '../diagnostics.js';
+import { MissingProbeError, UserError } from '../diagnostics.js';
 import { ProbeInstance, ProbeProvider, ProgType } from './provider.js';
 import { globToRegExp, hasWildcard } from './tracepoint.js';
 
@@ -26,10 +26,10 @@ export const ustProvider: ProbeProvider = {
     }
     const written = `${parts[0]}:${parts[1]}`;
     const names = matchUstTracepoints(written, ust.names());
-    if (names.length === 0) throw new UserError(`${raw}: no tracepoint of this application matches`);
+    if (names.length === 0) throw new MissingProbeError(`${raw}: no tracepoint of this application matches`);
     return names.map((name) => {
       const args = ust.fields(name);
-      if (!args) throw new UserError(`${raw}: this application declares no tracepoint '${name}'`);
+      if (!args) throw new MissingProbeError(`${raw}: this application declares no tracepoint '${name}'`);
       return { provider: 'ust', name: `ust:${name}`, progType: ProgType.TRACEPOINT, attach: { kind: 'ust', tracepoint: name }, args, argsAddrSpace: 'user' };
     });
   },

@@ -13,11 +13,12 @@ import { PerfConst } from '../kernel/perf.js';
 import { BpfSyscallError } from '../kernel/sys.js';
 import { haveFentry, vmlinuxFuncId } from '../kernel/features.js';
 import { kprobesUnavailable } from '../probes/kernel-function.js';
-import { UserError } from '../diagnostics.js';
+import { MissingProbeError } from '../diagnostics.js';
 import type { ProbeInstance } from '../probes/provider.js';
 import { PERF_TYPE_HARDWARE } from '../probes/perf/event-names.js';
 
-export class ProbeUnavailableError extends UserError {
+/** This kernel cannot attach the probe: one of the failures config missing_probes may skip. */
+export class ProbeUnavailableError extends MissingProbeError {
   constructor(message: string) { super(message); this.name = 'ProbeUnavailableError'; }
 }
 

@@ -2,11 +2,15 @@
 // rejection is reported at the script line that produced the rejected instruction), attach,
 // run BEGIN, read ring-buffer records (printf, print, time, cat, clear, zero, exit) until exit(),
 // Ctrl-C, a timeout or the end of `-c CMD`; then run END, print the maps, and close everything.
+// A probe this kernel will not attach ends the session, or is skipped, as config missing_probes
+// says (the ones missing at compile time semantic analysis has already dropped).
 import { spawn, ChildProcess } from 'node:child_process';
 import { BpfMap } from '../kernel/maps.js';
 import { Program, VerifierError } from '../kernel/programs.js';
 import { Closeable, closeAll } from '../kernel/cleanup.js';
-import { renderDiagnostic, UserError } from '../diagnostics.js';
+import { MissingProbeError, MissingProbes, renderDiagnostic, UserError } from '../diagnostics.js';
+import { BpfSyscallError } from '../kernel/sys.js';
+import type { ProbeInstance } from '../probes/provider.js';
 import type { CompiledProgram, CompiledScript } from '../ir/compile.js';
 import { GLOBALS_MAP, LOST_MAP, RINGBUF_MAP, bpfMapName } from '../ir/maps.js';
 import type * as StrftimeModule from '../output/strftime.js';
@@ -46,6 +50,8 @@ export interface SessionOptions {
   maxCatBytes?: number;
   /** config cpp_demangle (default true): C++ names in stacks and usym demangled. */
   demangle?: boolean;
+  /** config missing_probes (default "error"): what to do with a probe this kernel will not attach. */
+  missingProbes?: MissingProbes;
   /** Script file name and text, for verifier error locations. */
   file?: string;
   source?: string;
@@ -82,6 +88,8 @@ export class Session {
   private finished = false;
   private resolveDone: (() => void) | undefined;
   private child: ChildProcess | undefined;
+  /** Probes skipped because they could not be attached (config missing_probes). */
+  private skipped = 0;
 
   constructor(readonly script: CompiledScript, readonly options: SessionOptions) {
     this.ctx = { probeNames: script.probeNames, enums: script.enums };
@@ -106,10 +114,18 @@ export class Session {
     new DataView(start.buffer).setBigUint64(0, monotonicNs(), true);
     this.maps.get(GLOBALS_MAP)?.update(new Uint8Array(4), start);
     for (const compiled of this.script.programs) {
-      if (!this.options.dryRun) checkAttachable(compiled.instance);
+      // Probes this kernel cannot attach are known before loading (kernel/features.ts).
+      let attributes;
+      try {
+        if (!this.options.dryRun) checkAttachable(compiled.instance);
+        attributes = loadAttributes(compiled.instance);
+      } catch (e) {
+        this.cannotAttach(compiled.instance, e);
+        continue;
+      }
       try {
         const program = Program.load(
-          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL', btf: compiled.btf, funcInfo: compiled.funcInfo, ...loadAttributes(compiled.instance) },
+          { name: compiled.name, type: compiled.instance.progType, instructions: compiled.insns, license: 'GPL', btf: compiled.btf, funcInfo: compiled.funcInfo, ...attributes },
           this.maps, { logLevel: this.options.verbose ? 1 : 0 });
         this.loaded.push({ compiled, program });
       } catch (e) {
@@ -117,6 +133,25 @@ export class Session {
         throw e;
       }
     }
+  }
+
+  /**
+   * `instance` could not be attached (it is missing here, or this kernel refused it): config
+   * missing_probes says whether that ends the session (throws) or the probe is skipped.
+   */
+  private cannotAttach(instance: ProbeInstance, e: unknown): void {
+    // Anything else is a bug, not the probe's absence: let it through.
+    if (!(e instanceof UserError) && !(e instanceof BpfSyscallError)) throw e;
+    const why = e.message.startsWith(`${instance.name}: `) ? e.message.slice(instance.name.length + 2) : e.message;
+    const policy = this.options.missingProbes ?? 'error';
+    if (policy === 'error') throw e instanceof UserError ? e : new MissingProbeError(`cannot attach ${instance.name}: ${why}`);
+    if (policy === 'warn') this.options.warn(`warning: skipping ${instance.name}: ${why}\n`);
+    this.skipped++;
+  }
+
+  /** With probes skipped, something must be left to run (bpftrace's "Attachment failed for all probes"). */
+  private checkSomethingAttached(): void {
+    if (this.skipped > 0 && this.loaded.length === 0) throw new UserError('attachment failed for all probes');
   }
 
   /** Run the whole session; resolves to the exit code. */
@@ -127,16 +162,27 @@ export class Session {
       if (this.script.records.some((r) => r.kind === 'time')) strftimeModule = await import('../output/strftime.js');
       if (this.script.records.some((r) => r.kind === 'cat')) catFileModule = await import('./cat-file.js');
       this.load();
+      this.checkSomethingAttached();
       if (this.options.dryRun) return 0;
       const rb = this.maps.get(RINGBUF_MAP);
       if (rb) {
         this.ringbuf = new RingBufReader(rb, (r) => this.onRecord(r)).start();
       }
-      const probes = this.loaded.length;
-      for (const l of this.loaded) {
-        const a = attach(l.compiled.instance, l.program, this.options.pid);
+      for (const l of [...this.loaded]) {
+        let a;
+        try {
+          a = attach(l.compiled.instance, l.program, this.options.pid);
+        } catch (e) {
+          this.cannotAttach(l.compiled.instance, e);
+          this.loaded.splice(this.loaded.indexOf(l), 1);
+          l.program.close();
+          continue;
+        }
         if (a) this.attachments.push(a);
       }
+      this.checkSomethingAttached();
+      // BEGIN and END count, as in bpftrace.
+      const probes = this.loaded.length;
       if (!this.options.quiet) this.emit(this.options.format === 'json' ? jsonOutput.attachedProbesJson(probes) : attachedProbesText(probes));
       const done = new Promise<void>((resolve) => { this.resolveDone = resolve; });
       // A pending promise does not keep Node alive; without records to read (no ring buffer

@@ -14,7 +14,7 @@
 // RecordPrinter the kernel session uses, so output is bpftrace's, text or JSON.
 // ust, interval (on Node's timers), BEGIN and END probes run here; kernel probes belong to the
 // bpfkit command.
-import { UserError, renderDiagnostic } from '../diagnostics.js';
+import { MissingProbeError, UserError, renderDiagnostic } from '../diagnostics.js';
 import { parse } from '../lang/parser.js';
 import * as ast from '../lang/ast.js';
 import { analyse } from '../lang/semantic.js';
@@ -252,6 +252,10 @@ function ustResolver(tracepoints: TracepointRegistry): ProbeContextResolver {
     const names = ap.parts.length !== 2 ? [] : matchUstTracepoints(written, tracepoints.names());
     const ctx: ProbeContext = { provider, attachPoint: ap, expanded: names.map((n) => `ust:${n}`), argRegisters: 0, registers: false, addrSpace: 'user' };
     const tp = names.length ? tracepoints.get(names[0]) : undefined;
+    if (!tp && ap.parts.length === 2) {
+      // An undeclared tracepoint is a missing probe: config missing_probes may skip it.
+      throw new MissingProbeError(names.length ? `this application declares no tracepoint '${names[0]}'` : 'no tracepoint of this application matches');
+    }
     if (!tp) return ctx;
     const [category, event] = names[0].split(':');
     return { ...ctx, args: tracepointArgs(category, event, ustArgs(tp.layout)) };

@@ -571,7 +571,7 @@ const CASES: Case[] = [
   },
   {
     script: "tracepoint:foo:bar { }",
-    expected: "stdin:1:1: error: tracepoint not found: foo:bar\ntracepoint:foo:bar { }\n^~~~~~~~~~~~~~~~~~",
+    expected: "stdin:1:1: error: tracepoint not found: foo:bar\ntracepoint:foo:bar { }\n^~~~~~~~~~~~~~~~~~\nnote: if the probe may be absent, set config = { missing_probes = \"warn\" } (or \"ignore\") to skip it",
     bpftraceRejects: true,
   },
   {

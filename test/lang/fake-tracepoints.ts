@@ -1,6 +1,7 @@
 // A fixed TracepointSource for language tests: two syscall tracepoints with the field layout of
 // the kernel's format files, so type checking of `args` is tested without tracefs or root.
 import type { TracepointSource } from '../../src/lang/probe-context.js';
+import { MissingProbeError } from '../../src/diagnostics.js';
 
 const OPENAT = [
   { name: 'common_type', type: 'unsigned short', offset: 0, size: 2, signed: false, dataLoc: false, common: true },
@@ -40,7 +41,8 @@ export const fakeTracepoints: TracepointSource = {
   },
   format(category, name) {
     const f = ALL[`${category}:${name}`];
-    if (!f) throw new Error(`tracepoint not found: ${category}:${name}`);
+    // As tracefs does: a tracepoint this kernel lacks is a missing probe (config missing_probes).
+    if (!f) throw new MissingProbeError(`tracepoint not found: ${category}:${name}`);
     return { fields: f };
   },
 };

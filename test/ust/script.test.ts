@@ -191,6 +191,24 @@ test('wildcards match the declared tracepoints, one program each; probe names th
   assert.throws(() => attachScript('ust:nothing:* { @ = count(); }'), /no tracepoint of this application matches/);
 });
 
+test('config missing_probes: an undeclared tracepoint is skipped with a warning ("warn") or silently ("ignore")', () => {
+  const tp = tracepoint<Http>('http:present', schema);
+  for (const policy of ['warn', 'ignore']) {
+    let out = '';
+    let warned = '';
+    const s = attachScript(`config = { missing_probes = "${policy}" }\nust:http:absent, ust:http:present { @n = count(); } ust:nohttp:* { @m = count(); }`, { write: (t) => { out += t; }, warn: (t) => { warned += t; } });
+    tp.emit(event(0));
+    s.stop();
+    assert.equal(out, '\n\n@n: 1\n');
+    const lines = warned.split('\n').filter((l) => l.includes('warning:'));
+    assert.deepEqual(lines, policy === 'ignore' ? [] : [
+      "script:2:1: warning: skipping ust:http:absent: this application declares no tracepoint 'http:absent'",
+      'script:2:53: warning: skipping ust:nohttp:*: no tracepoint of this application matches',
+    ]);
+  }
+  assert.throws(() => attachScript('config = { missing_probes = "ignore" } ust:http:absent { }'), /no probes to attach/);
+});
+
 test('a probe never throws into emit(): a failing event is dropped with one warning; a probe that fires inside itself is skipped', () => {
   const tp = tracepoint<Http>('http:guard', schema);
   let warned = '';

@@ -15,6 +15,8 @@ import { nrPossibleCpus } from '../../kernel/sys.js';
 import { kernelStructType } from '../../btf/struct-types.js';
 import { kernelEnumConstant, kernelEnumValues } from '../../btf/enums.js';
 import { probeContextResolver } from '../../probes/context-resolver.js';
+import { AttachPointExpander } from '../../probes/expander.js';
+import type { MissingProbes } from '../../diagnostics.js';
 
 const USAGE = `usage: bpfkit [options] -e 'PROGRAM' | bpfkit [options] FILE.bt [ARGS...]
   -e PROGRAM      program text
@@ -103,11 +105,13 @@ const trace: Command = {
       positional = positionals.slice(1);
     } else throw new UsageError('no program given');
     const ast = parse(source, { file });
-    const analysed = analyse(ast, { source, params: positional, structs: kernelStructType, constants: kernelEnumConstant, resolver: probeContextResolver({ pid }) });
+    // One expander for analysis (which finds missing probes) and the compiler (which reuses it).
+    const expander = new AttachPointExpander({ pid });
+    const analysed = analyse(ast, { source, params: positional, structs: kernelStructType, constants: kernelEnumConstant, resolver: probeContextResolver(expander) });
     for (const w of analysed.warnings) process.stderr.write(w.render() + '\n');
     const strlen = analysed.config.max_strlen;
     const maxCatBytes = analysed.config.max_cat_bytes;
-    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), possibleCpus: nrPossibleCpus(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid,
+    const script = compileScript(ast, { source, file, positional, ncpus: availableParallelism(), possibleCpus: nrPossibleCpus(), strlen: typeof strlen === 'bigint' ? Number(strlen) : undefined, pid, expander,
       enums: (name) => analysed.enums.get(name) ?? kernelEnumValues(name) });
     if (o.d) { process.stdout.write(await debugListing(script, ast)); return 0; }
     const fd = o.o ? openSync(o.o, 'w') : 1;
@@ -118,6 +122,7 @@ const trace: Command = {
         command: o.c, file, source, pid, printMapsOnExit: analysed.config.print_maps_on_exit !== false,
         demangle: analysed.config.cpp_demangle !== false,
         maxCatBytes: typeof maxCatBytes === 'bigint' ? Number(maxCatBytes) : undefined,
+        missingProbes: (analysed.config.missing_probes as MissingProbes | undefined) ?? 'error',
       });
       return await session.run();
     } finally {

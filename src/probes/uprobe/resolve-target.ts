@@ -5,9 +5,10 @@
 //   3. an executable through $PATH.
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
-import { UserError } from '../../diagnostics.js';
+import { MissingProbeError, UserError } from '../../diagnostics.js';
 
-export class UprobeTargetError extends UserError {
+/** The target file is not there: a missing probe (config missing_probes), as a missing function is. */
+export class UprobeTargetError extends MissingProbeError {
   constructor(message: string) { super(message); this.name = 'UprobeTargetError'; }
 }
 
@@ -65,7 +66,8 @@ export function mappedFiles(pid: number): string[] {
   try {
     text = readFileSync(`/proc/${pid}/maps`, 'utf8');
   } catch {
-    throw new UprobeTargetError(`process ${pid} does not exist or its maps cannot be read`);
+    // -p names the wrong process: the command line's mistake, whatever missing_probes says.
+    throw new UserError(`process ${pid} does not exist or its maps cannot be read`);
   }
   const files = new Set<string>();
   for (const line of text.split('\n')) {

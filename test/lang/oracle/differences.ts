@@ -122,6 +122,14 @@ export const DIFFERENCES: readonly Difference[] = [
       + 'docs (stdlib.md, language.md) and marked `"live": false` with the reason in the sidecar.',
     handling: 'hand-written',
   },
+  {
+    id: 'missing-probes',
+    what: '0.17 silently skips a uprobe whose function the binary lacks (and says "No probes to '
+      + 'attach" when none is left) and has no config missing_probes; the current release fails on '
+      + 'any probe it cannot attach unless missing_probes is "warn" or "ignore" (language.md, '
+      + 'migration_guide.md). test/runtime/missing-probes.test.ts is hand-written.',
+    handling: 'hand-written',
+  },
 ];
 
 /** Drop lines that are not script output (see 'attach-line'). Applied to every side. */
