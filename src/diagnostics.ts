@@ -62,6 +62,14 @@ export class MissingProbeError extends UserError {
   }
 }
 
+/**
+ * A probe error's reason without the probe's name in front (`NAME: reason` -> `reason`): the
+ * providers name the probe, and the diagnostics that quote them name it again or point at it.
+ */
+export function reasonFor(probe: string, message: string): string {
+  return message.startsWith(`${probe}: `) ? message.slice(probe.length + 2) : message;
+}
+
 /** The values of config `missing_probes`. */
 export type MissingProbes = 'error' | 'warn' | 'ignore';
 

@@ -9,7 +9,7 @@
 
 import type * as A from './ast.js';
 import { isTypeExpr } from './ast.js';
-import { MISSING_PROBES_HINT, MissingProbeError, SourceError, type Span } from '../diagnostics.js';
+import { MISSING_PROBES_HINT, MissingProbeError, reasonFor, SourceError, type Span } from '../diagnostics.js';
 import { FUNCTIONS, arityMessage, builtinType, type CallEnv } from './builtins.js';
 import { cIntType } from './ctype.js';
 import { listTracepoints, tracepointFormat } from '../kernel/tracefs.js';
@@ -436,8 +436,8 @@ class Checker {
 
   /** What config missing_probes says to do with an attach point naming nothing that exists. */
   private missingProbe(ap: A.AttachPoint, e: MissingProbeError): undefined {
-    // Providers name the attach point first; the diagnostic already points at it.
-    const why = e.message.startsWith(`${ap.raw}: `) ? e.message.slice(ap.raw.length + 2) : e.message;
+    // The diagnostic already points at the attach point.
+    const why = reasonFor(ap.raw, e.message);
     const policy = this.config.missing_probes ?? 'error';
     if (policy === 'error') this.error(why, ap, [MISSING_PROBES_HINT]);
     if (policy === 'warn') this.record(`skipping ${ap.raw}: ${why}`, ap);

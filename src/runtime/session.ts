@@ -8,7 +8,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { BpfMap } from '../kernel/maps.js';
 import { Program, VerifierError } from '../kernel/programs.js';
 import { Closeable, closeAll } from '../kernel/cleanup.js';
-import { MissingProbeError, MissingProbes, renderDiagnostic, UserError } from '../diagnostics.js';
+import { MissingProbeError, MissingProbes, reasonFor, renderDiagnostic, UserError } from '../diagnostics.js';
 import { BpfSyscallError } from '../kernel/sys.js';
 import type { ProbeInstance } from '../probes/provider.js';
 import type { CompiledProgram, CompiledScript } from '../ir/compile.js';
@@ -142,7 +142,7 @@ export class Session {
   private cannotAttach(instance: ProbeInstance, e: unknown): void {
     // Anything else is a bug, not the probe's absence: let it through.
     if (!(e instanceof UserError) && !(e instanceof BpfSyscallError)) throw e;
-    const why = e.message.startsWith(`${instance.name}: `) ? e.message.slice(instance.name.length + 2) : e.message;
+    const why = reasonFor(instance.name, e.message);
     const policy = this.options.missingProbes ?? 'error';
     if (policy === 'error') throw e instanceof UserError ? e : new MissingProbeError(`cannot attach ${instance.name}: ${why}`);
     if (policy === 'warn') this.options.warn(`warning: skipping ${instance.name}: ${why}\n`);
